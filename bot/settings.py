@@ -1,0 +1,91 @@
+"""The one place configuration comes from: environment variables and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API = "https://api.telegram.org"
+_TOKEN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
+
+
+class SettingsError(Exception):
+    """An unusable setting; the message names it and never contains a secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None, description="token from @BotFather")
+    telegram_api_url: str = Field(default=DEFAULT_API, description="Bot API base URL (self-hosted server, tests)")
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    drop_pending_updates: bool = False
+    webhook_url: str = Field(default="", description="public HTTPS base URL Telegram posts to")
+    webhook_path: str = "/webhook"
+    webhook_secret: SecretStr | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+    data_dir: Path = Path("data")
+    knowledge_dir: Path | None = Field(default=None, description="folder with catalog.toml and texts/")
+    embedding_model: str = Field(default="embedded", description="'embedded', a local folder or a HF model id")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    log_questions: bool = Field(default=False, description="store question texts in the feedback database")
+    user_hash_salt: SecretStr = SecretStr("kassatsiya")
+    throttle_burst: int = Field(default=5, ge=1)
+    throttle_per_seconds: float = Field(default=10.0, gt=0)
+    max_question_chars: int = Field(default=1000, ge=50)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [int(x) for x in re.split(r"[,\s]+", v.strip()) if x]
+        if isinstance(v, int):
+            return [v]
+        return v
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    def token(self) -> str:
+        """The bot token, checked for shape; the error never echoes it."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError("BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")
+        value = self.bot_token.get_secret_value().strip()
+        if not _TOKEN.match(value):
+            raise SettingsError("BOT_TOKEN is malformed: expected '<digits>:<35 characters>' as given by @BotFather")
+        return value
+
+    def check_webhook(self) -> None:
+        if self.bot_mode != "webhook":
+            return
+        if not self.webhook_url.startswith("https://"):
+            raise SettingsError("WEBHOOK_URL must be an https:// URL when BOT_MODE=webhook")
+        if self.webhook_secret is None or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                           self.webhook_secret.get_secret_value()):
+            raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - in webhook mode")
+
+
+    def corpus_paths(self) -> tuple[Path, Path]:
+        """(catalog, texts folder): the packaged knowledge base unless KNOWLEDGE_DIR points elsewhere."""
+        from knowledge.catalog import CATALOG
+
+        base = self.knowledge_dir or CATALOG.parent
+        return base / "catalog.toml", base / "texts"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with every validation problem turned into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(x) for x in first["loc"]).upper() or "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,85 @@
+"""The whole knowledge base in memory: documents, passages, and lookups by reference."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.catalog import CATALOG, load_catalog, read_text
+from knowledge.errors import KnowledgeError
+from knowledge.parse import Block, parse_document
+from knowledge.records import Document, Passage
+from knowledge.repair import LinkRepairer, RepairStats
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    passages: list[Passage]
+    stats: dict[str, RepairStats] = field(default_factory=dict)
+    blocks: dict[str, list[Block]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_id = {p.id: p for p in self.passages}
+        self._docs = {d.id: d for d in self.documents}
+
+    def document(self, ref: str) -> Document:
+        """By id, case-insensitively, or by a unique id prefix ("2016" → "2016-1")."""
+        ref = ref.strip().lower()
+        if ref in self._docs:
+            return self._docs[ref]
+        hits = [d for d in self.documents if d.id.startswith(ref)]
+        if len(hits) == 1:
+            return hits[0]
+        raise KeyError(ref)
+
+    def passage(self, doc_ref: str, number: str) -> Passage:
+        doc = self.document(doc_ref)
+        num = re.sub(r"[-\s]*(тармақ|тармағы|үзінді|п\.?|пункт)$", "", number.strip().lower())
+        if num in ("кіріспе", "преамбула", "0"):
+            num = "preamble"
+        pid = f"{doc.id}:{num}"
+        if pid not in self._by_id:
+            raise KeyError(pid)
+        return self._by_id[pid]
+
+    def get(self, passage_id: str) -> Passage | None:
+        return self._by_id.get(passage_id)
+
+    def of(self, doc_id: str) -> list[Passage]:
+        return [p for p in self.passages if p.doc_id == doc_id]
+
+    def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
+        same = self.of(passage.doc_id)
+        i = same.index(passage)
+        return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever any quoted text changes: the index is stale when this differs."""
+        h = hashlib.sha256()
+        for p in self.passages:
+            h.update(f"{p.id}\x00{p.text}\x00".encode())
+        return h.hexdigest()[:16]
+
+
+def load_corpus(catalog: Path = CATALOG, texts: Path | None = None) -> Corpus:
+    texts = texts or catalog.parent / "texts"
+    docs = load_catalog(catalog, texts)
+    raw = {d.id: read_text(texts / d.file) for d in docs}
+    vocabulary = Counter(w.lower() for t in raw.values() for w in re.findall(r"[^\W\d_]+", t))
+    repairer = LinkRepairer(vocabulary)
+    passages: list[Passage] = []
+    stats: dict[str, RepairStats] = {}
+    blocks: dict[str, list[Block]] = {}
+    for doc in docs:
+        parsed = parse_document(doc, raw[doc.id], texts / doc.file, repairer)
+        if not parsed.passages:
+            raise KnowledgeError(texts / doc.file, "no passages found")
+        passages.extend(parsed.passages)
+        stats[doc.id] = parsed.stats
+        blocks[doc.id] = parsed.blocks
+    return Corpus(docs, passages, stats, blocks)

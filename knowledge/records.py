@@ -1,0 +1,68 @@
+"""The records the rest of the system quotes from: documents and their passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RESOLUTION = "normative_resolution"
+ARTICLE = "article"
+KINDS = (RESOLUTION, ARTICLE)
+STATUSES = ("in_force", "repealed", "commentary")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A section of an article file with its own title, authors and language."""
+
+    title: str
+    authors: tuple[str, ...]
+    language: str
+    starts: str
+    ends: str = ""
+
+
+@dataclass
+class Document:
+    id: str
+    file: str
+    kind: str
+    title: str
+    short: str
+    issuer: str = ""
+    number: str = ""
+    date: str = ""
+    status: str = ""
+    status_since: str = ""
+    description: str = ""
+    languages: tuple[str, ...] = ("kk",)
+    authors: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+    notes: list[str] = field(default_factory=list)  # amendment notes on the title, before the preamble
+
+    @property
+    def is_law(self) -> bool:
+        return self.kind == RESOLUTION
+
+
+@dataclass
+class Passage:
+    """One quotable unit: a numbered paragraph, the preamble, or an excerpt of an article."""
+
+    id: str  # "<doc-id>:<number>", e.g. "2016-1:1", "1998-1:4-1", "2016-1:preamble", "history:7"
+    doc_id: str
+    number: str  # "1", "4-1", "preamble", or the excerpt's ordinal for articles
+    text: str  # repaired text; sub-paragraphs separated by "\n"
+    citation: str
+    language: str = "kk"
+    deleted: bool = False
+    notes: list[str] = field(default_factory=list)  # "Ескерту. …" amendment notes, never in `text`
+    title: str = ""  # article title (for commentary)
+    authors: tuple[str, ...] = ()
+    raw: str = ""  # the raw lines this passage came from, for the faithfulness check
+    order: int = 0  # position in its document
+
+    @property
+    def sentences(self) -> list[str]:
+        from knowledge.repair import split_sentences
+
+        return [s for para in self.text.split("\n") for s in split_sentences(para)]

@@ -1,0 +1,299 @@
+"""Undo the PDF-extraction artifacts of the source texts without losing or inventing a word.
+
+The texts were extracted from PDFs of adilet.zan.kz pages. Four artifacts matter:
+
+* wrapped lines and page breaks (blank lines) — lines are joined, page breaks dropped;
+* words hyphenated across a line break — joined, keeping the hyphen where Kazakh writes one
+  ("2-" + "тармағының", "іс-" + "әрекет");
+* displaced link text — every hyperlinked reference ("14-бабының", "№ 2", "1) тармақшасы") was cut out
+  of its line and appended to the line's end, leaving a double space (or a space before punctuation)
+  where it stood.  We parse the line's tail into exactly as many reference fragments as the line has
+  gaps and put them back in order; when the tail does not parse into that many fragments the raw
+  order is kept and the place is counted as left raw — a wrong guess would misquote the law;
+* spaces doubled by typesetting — collapsed.
+
+A "certain" repair is only ever a reordering of the line's own words, so the quoted text is a
+permutation of the raw words (checked for every passage in the tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# A bare number, a resolution number or a sub-point: "12", "7/2", "19-2", "2)".
+_NUM = re.compile(r"^\d+(?:[/-]\d+)*\)?$")
+# A complete reference: "14-бабының", "406-1-бабының", "477-баптарында", "1-бөлігі".
+_REF = re.compile(r"^\d+(?:-\d+)*-[^\W\d_]+$")
+# An incomplete reference cut by a line break: "484-".
+_REF_OPEN = re.compile(r"^\d+(?:-\d+)*-$")
+_NUMBER_SIGN = {"№", "N"}
+_WORD = re.compile(r"^[^\W\d_]+$")
+_CAPITALISED = re.compile(r"^[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі]+$")
+# Link text glued to the end of the line: "танылсын.нормативтік", ");851-бабы", "(алғашқы№".
+_GLUE_PUNCT = re.compile(r"^(.*?[.;:,)(])([^\W_]\S*|№\S*)$")
+_GLUE_SIGN = re.compile(r"^(.*?[^\s№])(№\S*)$")
+# Where link text was cut out: a run of spaces, or a space left before closing punctuation.
+_GAP = re.compile(r" {2,}| (?=[,;:)])")
+_INDENT = re.compile(r"^ {3,}\S")
+
+
+@dataclass
+class RepairStats:
+    """What the repair did, so a resolution report can say how much was fixed and how much left raw."""
+
+    fragments_moved: int = 0
+    lines_left_raw: int = 0
+    hyphen_joins: int = 0
+    dehyphenated: int = 0
+    left_raw_samples: list[str] = field(default_factory=list)
+
+    def add(self, other: RepairStats) -> None:
+        self.fragments_moved += other.fragments_moved
+        self.lines_left_raw += other.lines_left_raw
+        self.hyphen_joins += other.hyphen_joins
+        self.dehyphenated += other.dehyphenated
+        self.left_raw_samples.extend(other.left_raw_samples)
+
+
+@dataclass
+class _Line:
+    text: str  # without indentation and trailing spaces
+    indented: bool  # starts a new sub-paragraph
+    leading_gap: bool  # link text was cut from its very start (after a page break)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at sentence ends, sparing initials, abbreviations and dotted dates ("2008.12.22. N 8")."""
+    out: list[str] = []
+    start = 0
+    for m in re.finditer(r"[.!?…]+[»\")]?\s+(?=[«\"(]?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])", text):
+        before = text[start : m.start()]
+        last = re.split(r"[\s(]", before)[-1] if before else ""
+        if re.fullmatch(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]|[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]{1,2}\.?[A-ZА-Яа-я]?|\d+(\.\d+)*", last):
+            continue
+        if re.search(r"(\b(ж|жж|б|т\.б|бб|С|Т|обл|г|гг|ст|п|пп|см|т)|[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])$", before):
+            continue
+        end = m.end()
+        piece = text[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def _split_glue(token: str) -> tuple[str, str] | None:
+    """Split a token where link text was glued onto the line's last character, if it was."""
+    m = _GLUE_PUNCT.match(token)
+    if m:
+        head, rest = m.groups()
+        # An opening bracket before a word is just a bracket; a reference glues to it: "(16-бабының".
+        # "2008.12.22." is a date, not glue.
+        bracket = head.endswith("(") and not re.match(r"[\d№]", rest)
+        dotted_number = head[-1] in ".," and head[:-1][-1:].isdigit() and rest[:1].isdigit()
+        if not bracket and not dotted_number:
+            return head, rest
+    m = _GLUE_SIGN.match(token)
+    return (m.group(1), m.group(2)) if m else None
+
+
+class LinkRepairer:
+    """Puts displaced link text back where it was cut from (see the module docstring)."""
+
+    def __init__(self, vocabulary: Counter[str]) -> None:
+        # Word counts over the corpus: lets us split "Конституциялықзаңының", glued at a line end, into
+        # two words seen elsewhere, when the glued form itself occurs nowhere else.
+        self.vocabulary = vocabulary
+
+    def _split_by_vocabulary(self, token: str) -> tuple[str, str] | None:
+        low = token.lower()
+        if self.vocabulary[low] > 1:
+            return None
+        splits = [
+            (token[:i], token[i:])
+            for i in range(4, len(token) - 3)
+            if self.vocabulary[low[:i]] and self.vocabulary[low[i:]]
+        ]
+        return splits[0] if len(splits) == 1 else None
+
+    def _parse_fragments(self, tokens: list[str], k: int, glued: bool, prev_open: bool) -> list[str] | None:
+        """Split the displaced tail into exactly k fragments, right to left, or None if unsure."""
+        frags: list[str] = []
+        i = len(tokens)
+        while i > 0 and len(frags) < k:
+            tok = tokens[i - 1]
+            if _REF.match(tok) or _NUM.match(tok):
+                frag = [tok]
+                i -= 1
+            elif _WORD.match(tok) and i >= 2 and _NUM.match(tokens[i - 2]):
+                frag = [tokens[i - 2], tok]
+                i -= 2
+            else:
+                break
+            if i > 0 and tokens[i - 1] in _NUMBER_SIGN and _NUM.match(frag[0]):
+                frag.insert(0, tokens[i - 1])
+                i -= 1
+            frags.insert(0, " ".join(frag))
+        if len(frags) == k and (i == 0 or not glued):
+            return frags if not glued or i == 0 else None
+        if k == 1 and not frags:
+            words = tokens
+            if glued and all(_WORD.match(w) for w in words) and len(words) <= 3:
+                return [" ".join(words)]
+            if not glued and len(tokens) >= 1:
+                last = tokens[-1]
+                if prev_open and _WORD.match(last):
+                    return [last]
+                if _CAPITALISED.match(last):
+                    return [last]
+        return None
+
+    def repair_line(self, line: _Line, prev_open: bool, stats: RepairStats) -> str:
+        body = line.text
+        gaps = [(m.start(), m.end()) for m in _GAP.finditer(body)]
+        if line.leading_gap:
+            gaps.insert(0, (0, 0))
+        if not gaps:
+            return body
+        k = len(gaps)
+        tail_start = gaps[-1][1]
+        tail = body[tail_start:]
+        tokens = tail.split()
+        if not tokens:
+            return _collapse(body)
+        # Find where the appended link text begins: a glue point in the tail, or a vocabulary split.
+        glued = False
+        prefix_tokens = tokens
+        disp_tokens: list[str] = []
+        for j in range(len(tokens) - 1, -1, -1):
+            g = _split_glue(tokens[j])
+            if g:
+                glued = True
+                prefix_tokens = [*tokens[:j], g[0]]
+                disp_tokens = [g[1], *tokens[j + 1 :]]
+                break
+        if not glued:
+            v = self._split_by_vocabulary(tokens[-1])
+            if v and k == 1:
+                glued = True
+                prefix_tokens = [*tokens[:-1], v[0]]
+                disp_tokens = [v[1]]
+        if glued:
+            frags = self._parse_fragments(disp_tokens, k, True, prev_open)
+            rest_tail = " ".join(prefix_tokens)
+        else:
+            frags = self._parse_fragments(tokens, k, False, prev_open)
+            if frags is not None:
+                used = sum(len(f.split()) for f in frags)
+                rest_tail = " ".join(tokens[: len(tokens) - used])
+        if frags is None:
+            if _looks_displaced(tokens):
+                stats.lines_left_raw += 1
+                stats.left_raw_samples.append(body)
+            return _collapse(body)
+        rest = body[:tail_start] + rest_tail
+        out: list[str] = []
+        pos = 0
+        for (start, end), frag in zip(gaps, frags, strict=True):
+            out.append(rest[pos:start].rstrip(" "))
+            nxt = rest[end:end + 1] if end < len(rest) else ""
+            sep_after = "" if (nxt in ",;:)" and nxt) or end >= len(rest) else " "
+            lead = " " if start > 0 else ""
+            out.append(f"{lead}{frag}{sep_after}")
+            pos = end
+        out.append(rest[pos:])
+        stats.fragments_moved += k
+        return _collapse("".join(out)).strip()
+
+
+def _looks_displaced(tokens: list[str]) -> bool:
+    last = tokens[-1]
+    return bool(_REF.match(last) or _NUM.match(last) or _REF_OPEN.match(last) or _split_glue(last))
+
+
+def _collapse(s: str) -> str:
+    return re.sub(r" {2,}", " ", s).strip()
+
+
+def to_lines(raw_lines: list[str]) -> list[_Line]:
+    """Raw lines → logical lines; a line after a page break that starts with a space or with closing
+    punctuation had link text cut from its start."""
+    out: list[_Line] = []
+    after_break = False
+    for raw in raw_lines:
+        if not raw.strip():
+            after_break = bool(out)
+            continue
+        indented = bool(_INDENT.match(raw))
+        stripped = raw.rstrip()
+        leading_gap = after_break and not indented and (stripped[:1] == " " or stripped.lstrip()[:1] in ",;:)")
+        out.append(_Line(stripped.strip(), indented, leading_gap))
+        after_break = False
+    return out
+
+
+def join_lines(lines: list[str], starts: list[bool], lang: str, stats: RepairStats) -> str:
+    """Join wrapped lines into text; sub-paragraphs (indented starts) are separated by a newline."""
+    text = ""
+    for line, new_para in zip(lines, starts, strict=True):
+        if not text:
+            text = line
+            continue
+        if new_para:
+            text += "\n" + line
+            continue
+        prev_word = re.split(r"\s", text)[-1]
+        if re.search(r"\d-$", text) or (text.endswith("-") and line[:1].isupper()):
+            text += line
+            stats.hyphen_joins += 1
+        elif re.search(r"[^\W\d_]-$", text) and line[:1].isalpha():
+            if lang == "ru" and not re.search(r"(ико|-[^\W\d_]+)-$", prev_word):
+                text = text[:-1] + line
+                stats.dehyphenated += 1
+            else:
+                text += line
+                stats.hyphen_joins += 1
+        elif re.search(r"\d$", text) and re.match(r"-[^\W\d_]", line):
+            text += line
+            stats.hyphen_joins += 1
+        elif re.search(r"(^|[\s(])[\"«(]$", text) or line[:1] in ",;:.)»" or (line[:1] == '"' and _closes(text)):
+            text += line
+        else:
+            text += " " + line
+    return text
+
+
+def _closes(text: str) -> bool:
+    """A quote at the start of a continuation line closes an open quote in the current sub-paragraph."""
+    last_para = text.rsplit("\n", 1)[-1]
+    return last_para.count('"') % 2 == 1
+
+
+def repair_block(raw_lines: list[str], lang: str, displaced_links: bool, repairer: LinkRepairer,
+                 stats: RepairStats) -> str:
+    """Repair one paragraph's raw lines into its faithful text."""
+    lines = to_lines(raw_lines)
+    # A reference cut by a line break whose second half was displaced to the next line's end:
+    # "ҚПК-нің  ... 484-" + " ... бабының" → the whole "484-бабының" belongs to the first line.
+    for i in range(len(lines) - 1):
+        cur, nxt = lines[i], lines[i + 1]
+        last = cur.text.split()[-1] if cur.text.split() else ""
+        nxt_last = nxt.text.split()[-1] if nxt.text.split() else ""
+        if displaced_links and _REF_OPEN.match(last) and nxt.leading_gap and _WORD.match(nxt_last) \
+                and nxt_last[:1].islower() and len(_GAP.findall(nxt.text)) == 0:
+            cur.text = cur.text + nxt_last
+            nxt.text = nxt.text[: -len(nxt_last)].rstrip()
+            nxt.leading_gap = False
+            stats.fragments_moved += 1
+    texts: list[str] = []
+    for i, line in enumerate(lines):
+        prev_open = i > 0 and bool(_REF_OPEN.search(texts[-1].split()[-1] if texts[-1].split() else ""))
+        if displaced_links:
+            texts.append(repairer.repair_line(line, prev_open, stats))
+        else:
+            texts.append(_collapse(line.text))
+    return join_lines(texts, [ln.indented for ln in lines], lang, stats)

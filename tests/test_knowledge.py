@@ -1,0 +1,214 @@
+"""The knowledge base: structure, faithful repair of the PDF artifacts, and the no-word-lost invariant."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from knowledge import Corpus
+from knowledge.catalog import TEXTS
+
+# (passage id, a raw line fragment as extracted, the repaired reading that must appear in the passage)
+GOLDEN = [
+    # displaced link text, one gap
+    ("2016-1:1", "Конституцияның  1-тармағымен кепілдендірілген заң алдында тең болу 14-бабының",
+     "Конституцияның 14-бабының 1-тармағымен кепілдендірілген заң алдында тең болу принципі"),
+    ("2025-cassation:1", "(бұдан әрі – ҚПК)  бірінші 472-бабы", "(бұдан әрі – ҚПК) 472-бабы бірінші бөлігіне"),
+    ("2016-1:6", "Конституциясының  сәйкес, осы нормативтік 4-бабына",
+     "Қазақстан Республикасы Конституциясының 4-бабына сәйкес, осы нормативтік қаулы"),
+    # two gaps, sub-points kept in their order
+    ("2025-cassation:2", "бөлігінің  және  санамаланған заңды 2) 3) тармақтарында",
+     "ҚПК-нің 484-бабы екінші бөлігінің 2) және 3) тармақтарында санамаланған заңды"),
+    # four gaps, including spaces left before commas
+    ("2025-cassation:9", "бөлігінің , , ,  көзделген 1) 2) 3) 5) тармақтарында",
+     "489-бабы бірінші бөлігінің 1), 2), 3), 5) тармақтарында көзделген"),
+    # three gaps of two kinds on one line
+    ("2025-cassation:15", "бөлігі  талаптарына сәйкес ҚПК-нің ,  5) тармағының 476 477-баптарында",
+     "бөлігі 5) тармағының талаптарына сәйкес ҚПК-нің 476, 477-баптарында"),
+    # link text glued to sentence punctuation at the line end
+    ("2025-cassation:17", "Жоғарғы Сотының  күші жойылды деп танылсын.нормативтік қаулысының",
+     "Жоғарғы Сотының нормативтік қаулысының күші жойылды деп танылсын."),
+    ("2025-cassation:7", "мазмұны ҚПК-нің  талаптарына сәйкес келуге тиіс.488-бабының",
+     "ҚПК-нің 488-бабының талаптарына сәйкес келуге тиіс."),
+    ("2016-1:5", "(бұдан әрі – ӘҚБтК)  бесінші бөлігінің 3) тармақшасы);851-бабы",
+     "(бұдан әрі – ӘҚБтК) 851-бабы бесінші бөлігінің 3) тармақшасы);"),
+    # a number sign glued to a bracket; resolution numbers with their word
+    ("2016-1:3", "наурыздағы №  және 2000 жылғы 1 қарашадағы № ) 7/2 19-2 қаулылары",
+     "наурыздағы № 7/2 және 2000 жылғы 1 қарашадағы № 19-2 қаулылары)"),
+    ("2016-1:1", "наурыздағы №  және 2003 жылғы 1 желтоқсандағы № :7/2 12 қаулыларындағы",
+     "наурыздағы № 7/2 және 2003 жылғы 1 желтоқсандағы № 12 қаулыларындағы:"),
+    # across a page break: the gap is at the start of the line after the break
+    ("2025-cassation:1", " талаптарына сәйкес заңды күшіне енген сот үкімдері мен өзге де 3-тармағының",
+     "Конституция) 76-бабы 3-тармағының талаптарына сәйкес"),
+    ("2016-1:1", " нормасы кез келген адамның және азаматтың бұзылған құқықтары мен тармағының",
+     "13-бабы 2-тармағының нормасы кез келген"),
+    # a reference cut by a line break, its second half displaced to the next line's end
+    ("2025-cassation:5", "5. ҚПК-нің  бірінші бөлігінде санамаланған адамдар ҚПК-нің 486-бабының 484-",
+     "ҚПК-нің 484-бабының бірінші бөлігінде санамаланған адамдар ҚПК-нің 486-бабының бірінші бөлігінің"),
+    # link text glued to the previous word without any separator (split by the corpus vocabulary)
+    ("1998-1:6", " (бұдан әрі – Сот жүйесі мен судьяларының мәртебесі туралы Конституциялықзаңының",
+     "№ 132-II Конституциялық заңының (бұдан әрі – Сот жүйесі мен судьяларының мәртебесі туралы "
+     "Конституциялық заң) 1-бабының 1-тармағына сәйкес"),
+    # a list of article numbers split over a page break
+    ("1998-1:6-1", ", 16-5,  және  сәйкес азаматтарды жеке қабылдауды жүргізу сот 14 20 21-баптарына",
+     "Конституциялық заңның 9, 14, 16-5, 20 және 21-баптарына сәйкес"),
+    # a reference whose hyphen starts the next line
+    ("1998-1:11", "-тармағының  сәйкес заңдылықты өрескел бұзу деп судья өзінің адал 1) тармақшасына",
+     "39-бабы 1-тармағының 1) тармақшасына сәйкес заңдылықты"),
+    # a bracket opened at a line end joins the next line without a space
+    ("1998-1:3", "ӘРПК-нің  екінші бөлігіне сәйкес судья әкімшілік істің нақты және (16-бабының",
+     "ӘРПК-нің 16-бабының екінші бөлігіне сәйкес судья әкімшілік істің нақты және (немесе) заңды"),
+    # wrapped lines joined; Kazakh hyphens kept
+    ("1998-1:1", "әрі тепе-теңдік жүйелері арқылы", "тежемелік әрі тепе-теңдік жүйелері арқылы өзара іс-қимыл"),
+    ("history:5", "(қарама-", "(қарама-қайшылық"),
+    # Russian words hyphenated across a line break are joined; a real compound keeps its hyphen
+    ("judicial-bases:1", "высокообразо-", "высокообразованные и юридически просвещенные патриоты"),
+]
+
+
+def _ws(s: str) -> str:
+    return re.sub(r"\s+", " ", s)
+
+
+def _raw_text(corpus: Corpus, doc_id: str) -> str:
+    return (TEXTS / corpus.document(doc_id).file).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("pid", "raw", "fixed"), GOLDEN, ids=[f"{g[0]}-{i}" for i, g in enumerate(GOLDEN)])
+def test_golden_repairs(corpus: Corpus, pid: str, raw: str, fixed: str) -> None:
+    passage = corpus.get(pid)
+    assert passage is not None, pid
+    assert raw in _raw_text(corpus, passage.doc_id), "the 'before' must be the extracted text as it is"
+    assert _ws(fixed) in _ws(passage.text)
+
+
+def test_golden_pairs_are_many_and_cover_documents() -> None:
+    assert len(GOLDEN) >= 15
+    assert {g[0].split(":")[0] for g in GOLDEN} == {"2016-1", "2025-cassation", "1998-1", "history", "judicial-bases"}
+
+
+def _words(s: str) -> Counter[str]:
+    return Counter(re.findall(r"[^\W_]+", s))
+
+
+def test_every_block_is_a_permutation_of_its_raw_words(corpus: Corpus) -> None:
+    """No word lost, none invented: the only allowed differences are a raw word glued at a line end
+    that the repair split in two, and a word hyphenated across a line break that it joined."""
+    checked = 0
+    for doc_id, blocks in corpus.blocks.items():
+        for block in blocks:
+            raw, fixed = _words(block.raw), _words(block.text)
+            only_raw, only_fixed = raw - fixed, fixed - raw
+            for word in list(only_raw.elements()):
+                for i in range(1, len(word)):
+                    a, b = word[:i], word[i:]
+                    if only_fixed[a] and only_fixed[b]:
+                        only_fixed[a] -= 1
+                        only_fixed[b] -= 1
+                        only_raw[word] -= 1
+                        break
+            for word in list((+only_fixed).elements()):
+                for i in range(1, len(word)):
+                    a, b = word[:i], word[i:]
+                    if only_raw[a] and only_raw[b]:
+                        only_raw[a] -= 1
+                        only_raw[b] -= 1
+                        only_fixed[word] -= 1
+                        break
+            assert not +only_raw and not +only_fixed, (doc_id, +only_raw, +only_fixed)
+            # Characters too: nothing but whitespace (and a dehyphenating "-") may change.
+            raw_chars = Counter(re.sub(r"\s", "", block.raw))
+            fixed_chars = Counter(re.sub(r"\s", "", block.text))
+            assert +(fixed_chars - raw_chars) == Counter(), doc_id
+            assert set((raw_chars - fixed_chars).keys()) <= {"-"}, doc_id
+            checked += 1
+    assert checked > 50
+
+
+def test_passage_text_is_clean(corpus: Corpus) -> None:
+    for p in corpus.passages:
+        assert "  " not in p.text, p.id
+        assert "Ескерту." not in p.text, p.id  # amendment notes live in .notes
+        assert p.text.strip() == p.text and p.text, p.id
+
+
+def test_structure_of_resolutions(corpus: Corpus) -> None:
+    def numbers(doc: str) -> list[str]:
+        return [p.number for p in corpus.of(doc)]
+
+    assert numbers("2016-1") == ["preamble", "1", "2", "3", "4", "5", "6"]
+    assert numbers("2025-cassation") == ["preamble"] + [str(i) for i in range(1, 19)]
+    assert numbers("1998-1") == ["preamble", "1", "2", "3", "4", "4-1", "5", "6", "6-1", "7", "8", "9", "10", "11",
+                                 "12"]
+    deleted = [p.number for p in corpus.of("1998-1") if p.deleted]
+    assert deleted == ["2", "5"]
+    assert corpus.get("1998-1:2").text.startswith("Алып тасталды")
+    assert corpus.get("1998-1:5").text.startswith("Алынып тасталды")
+
+
+def test_sub_points_stay_inside_their_paragraph(corpus: Corpus) -> None:
+    p11 = corpus.get("1998-1:11").text
+    assert re.findall(r"(?m)^(\d+)\)", p11) == ["1", "2"]  # sub-points are lines of paragraph 11
+    assert all(not re.fullmatch(r"\d+\)", p.number) for p in corpus.passages)
+
+
+def test_amendment_notes_are_separate(corpus: Corpus) -> None:
+    p3 = corpus.get("1998-1:3")
+    assert p3.notes and p3.notes[0].startswith("Ескерту. 3-тармақ жаңа редакцияда")
+    assert "29.05.2025 № 2" in p3.notes[0]
+    assert "Ескерту" not in p3.text
+    # Notes on the title go to the document, the note on the preamble to the preamble.
+    doc = corpus.document("1998-1")
+    assert len(doc.notes) == 3 and "N 8 Нормативтік қаулысымен." in doc.notes[0]
+    assert corpus.get("1998-1:preamble").notes[0].startswith("Ескерту. Кіріспе жаңа редакцияда")
+
+
+def test_preamble_and_signature(corpus: Corpus) -> None:
+    pre = corpus.get("2016-1:preamble").text
+    assert pre.startswith("Сот төрелігіне қол жеткізу") and pre.endswith("қаулы етеді:")
+    assert "ХАБАРЛАНДЫРУ" not in pre
+    last = corpus.get("2025-cassation:18").text
+    assert last.endswith("2025 жылғы 1 шілдеден бастап қолданысқа енгізіледі.")
+    assert "Мерғалиев" not in last
+    assert "Төрағасы" not in corpus.get("1998-1:12").text
+
+
+def test_citations(corpus: Corpus) -> None:
+    expected = "ҚР Жоғарғы Сотының 2016 жылғы 15 қаңтардағы № 1 нормативтік қаулысы, 5-тармақ"
+    assert corpus.get("2016-1:5").citation == expected
+    assert corpus.get("1998-1:4-1").citation.startswith("ҚР Жоғарғы Сотының 1998 жылғы 14 мамырдағы № 1")
+    c2025 = corpus.get("2025-cassation:3").citation
+    assert "2025 жылғы 1 шілдеден бастап" in c2025 and "№" not in c2025  # no invented number
+    assert corpus.get("2016-1:preamble").citation.endswith("кіріспе")
+    art = corpus.get("history:2")
+    assert "мақала" in art.citation and "Узакбаев" in art.citation
+
+
+def test_articles_are_commentary_in_whole_sentences(corpus: Corpus) -> None:
+    for doc_id in ("history", "judicial-bases"):
+        doc = corpus.document(doc_id)
+        assert doc.status == "commentary" and not doc.is_law
+        for p in corpus.of(doc_id):
+            assert re.search(r"[.!?»\])]$", p.text) or p is corpus.of(doc_id)[-1], (p.id, p.text[-40:])
+            assert len(p.text) < 2000
+    first = corpus.get("judicial-bases:1")
+    assert first.language == "ru" and first.text.startswith("В заключение")
+    assert all(p.language == "kk" for p in corpus.of("judicial-bases")[1:])
+    assert corpus.get("judicial-bases:2").authors == ("Женисов Саяш Кайратулы",)
+
+
+def test_repair_counts_are_reported(corpus: Corpus) -> None:
+    moved = {d: s.fragments_moved for d, s in corpus.stats.items()}
+    assert moved["2016-1"] > 10 and moved["2025-cassation"] > 30 and moved["1998-1"] > 10
+    assert moved["history"] == 0  # articles carry no displaced links
+
+
+def test_catalog_fields(corpus: Corpus) -> None:
+    d = corpus.document("2025-cassation")
+    assert d.title == "" and d.number == "" and d.status_since == "2025-07-01"
+    assert corpus.document("2016-1").date == "2016-01-15"
+    assert Path(TEXTS / d.file).read_bytes() == Path(
+        "/work/shared/seeds/001_7e77fa0b6e32fb66.txt").read_bytes() if Path("/work/shared/seeds").exists() else True
