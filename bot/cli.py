@@ -20,6 +20,12 @@ log = logging.getLogger("cassbot")
 STATUS_LABELS = {"in_force": "қолданыста", "repealed": "күшін жойған", "commentary": "түсініктеме (заң емес)"}
 
 
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("sentence_transformers", "faiss", "transformers", "httpx", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"cassbot: {message}", file=sys.stderr)
     return code
@@ -77,9 +83,108 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+SAMPLE_QUESTION = "Қылмыстық іс бойынша кассациялық шағымды кім бере алады?"
+
+
+def open_engine(settings: Settings, *, rebuild: bool = False):
+    """The shared core; imported here so `docs`/`show` never pay for torch."""
+    from embeddings.engine import Engine
+
+    return Engine.open(load_corpus(*settings.corpus_paths()), settings.embedding_model, settings.data_dir,
+                       rebuild=rebuild)
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_engine(settings, rebuild=True)
+    m = engine.index.manifest
+    print(f"index: {m.units} vectors (dim {m.dim}) for {len(engine.retriever.passages)} passages, "
+          f"model {m.model}, corpus {m.corpus}, built in {m.build_seconds:.1f} s")
+    return 0
+
+
+def _answer_json(answer) -> dict:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "confidence": round(answer.confidence, 4),
+        "results": [
+            {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
+             "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}
+            for h in answer.hits
+        ],
+    }
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import gettext_for
+    from bot.render import answer_plain
+
+    question = " ".join(args.question).strip()
+    if not question:
+        return _fail("ask needs a question, e.g. cassbot ask \"кассациялық шағымды кім бере алады?\"")
+    engine = open_engine(settings)
+    answer = engine.ask(question[: settings.max_question_chars], k=args.k)
+    if args.json:
+        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    t = gettext_for(args.lang)
+    print(answer_plain(answer, t))
+    print("\n" + t("I quote the Supreme Court's normative resolutions; this is not legal advice."))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from embeddings.engine import CharTfidfBaseline
+    from embeddings.evaluate import EvalFileError, evaluate, format_table, load_questions
+
+    try:
+        questions = load_questions(Path(args.file))
+    except EvalFileError as exc:
+        return _fail(str(exc))
+    engine = open_engine(settings)
+    results = {"hybrid": evaluate(questions, lambda q: engine.ask(q, args.k), args.k, with_details=args.json)}
+    if args.baseline:
+        tfidf = CharTfidfBaseline(engine.corpus)
+        results["char-tfidf"] = evaluate(questions, lambda q: tfidf.ask(q, args.k), args.k, with_details=args.json)
+        results["dense-only"] = evaluate(questions, lambda q: engine.dense_only(q, args.k), args.k,
+                                         with_details=args.json)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(questions)} questions from {args.file}, k={args.k}")
+        for name, result in results.items():
+            print(format_table(name, result))
+    return 0
+
+
+def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
+    """The README's main job: the bot when a token is set, otherwise a sample answer and how to start."""
+    if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
+        return cmd_run(args, settings)
+    cmd_docs(argparse.Namespace(json=False), settings)
+    print(f"\n? {SAMPLE_QUESTION}\n")
+    code = cmd_ask(argparse.Namespace(question=[SAMPLE_QUESTION], json=False, k=3, lang="kk"), settings)
+    print("\nTo start the Telegram bot, set BOT_TOKEN (in the environment or .env) and run this command again.")
+    return code
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run_bot
+
+    settings.token()  # fail fast, before loading the model, on a missing or malformed token
+    settings.check_webhook()
+    return run_bot(settings)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "show": cmd_show,
+    "build": cmd_build,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "run": cmd_run,
 }
 
 
@@ -91,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("show", help="one paragraph: repaired text, amendment notes, citation")
     s.add_argument("doc", help="document id, e.g. 2016-1")
     s.add_argument("paragraph", help="paragraph number, e.g. 5, 4-1, preamble")
+    sub.add_parser("build", help="(re)build the dense index for the configured model")
+    a = sub.add_parser("ask", help="answer a question with a quote")
+    a.add_argument("question", nargs="+")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--k", type=int, default=5)
+    a.add_argument("--lang", choices=("kk", "ru"), default="kk", help="interface language of the labels")
+    e = sub.add_parser("eval", help="Recall@k, MRR and abstention on a question file (JSON lines)")
+    e.add_argument("file")
+    e.add_argument("--k", type=int, default=5)
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--baseline", action="store_true", help="also char TF-IDF and dense-only, side by side")
+    sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
     return p
 
 
@@ -99,11 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        command = args.command or "docs"
-        if command == "docs" and not hasattr(args, "json"):
-            args.json = False
-        return COMMANDS[command](args, settings)
+        configure_logging(settings.log_level)
+        if args.command is None:
+            return cmd_default(args, settings)
+        return COMMANDS[args.command](args, settings)
     except KnowledgeError as exc:
         return _fail(str(exc))
     except SettingsError as exc:

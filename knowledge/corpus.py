@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from knowledge.parse import Block, parse_document
 from knowledge.records import Document, Passage
 from knowledge.repair import LinkRepairer, RepairStats
 
+HINTS_FILE = "hints.toml"
+
 
 @dataclass
 class Corpus:
@@ -21,6 +24,7 @@ class Corpus:
     passages: list[Passage]
     stats: dict[str, RepairStats] = field(default_factory=dict)
     blocks: dict[str, list[Block]] = field(default_factory=dict)
+    hints: dict[str, list[str]] = field(default_factory=dict)  # passage id → curated retrieval hints
 
     def __post_init__(self) -> None:
         self._by_id = {p.id: p for p in self.passages}
@@ -63,6 +67,9 @@ class Corpus:
         h = hashlib.sha256()
         for p in self.passages:
             h.update(f"{p.id}\x00{p.text}\x00".encode())
+        for pid in sorted(self.hints):
+            joined = "\x01".join(self.hints[pid])
+            h.update(f"{pid}\x00{joined}\x00".encode())
         return h.hexdigest()[:16]
 
 
@@ -82,4 +89,24 @@ def load_corpus(catalog: Path = CATALOG, texts: Path | None = None) -> Corpus:
         passages.extend(parsed.passages)
         stats[doc.id] = parsed.stats
         blocks[doc.id] = parsed.blocks
-    return Corpus(docs, passages, stats, blocks)
+    corpus = Corpus(docs, passages, stats, blocks)
+    corpus.hints = load_hints(catalog.parent / HINTS_FILE, corpus)
+    return corpus
+
+
+def load_hints(path: Path, corpus: Corpus) -> dict[str, list[str]]:
+    """Curated questions and key phrases per passage (optional file): search aids, never quoted."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(path, f"not valid TOML: {exc}") from None
+    hints: dict[str, list[str]] = {}
+    for n, entry in enumerate(data.get("hint", []), 1):
+        pid = entry.get("passage")
+        if not isinstance(pid, str) or corpus.get(pid) is None:
+            raise KnowledgeError(path, f"[[hint]] #{n}: unknown passage {pid!r}")
+        texts = [str(t).strip() for lang in ("kk", "ru") for t in entry.get(lang, []) if str(t).strip()]
+        hints.setdefault(pid, []).extend(texts)
+    return hints

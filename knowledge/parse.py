@@ -166,6 +166,7 @@ def _parse_article(doc: Document, text: str, path: Path, repairer: LinkRepairer)
                     language=part.language,
                     title=part.title,
                     authors=part.authors,
+                    is_law=False,
                     order=len(passages),
                 )
             )

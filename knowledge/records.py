@@ -58,6 +58,7 @@ class Passage:
     notes: list[str] = field(default_factory=list)  # "Ескерту. …" amendment notes, never in `text`
     title: str = ""  # article title (for commentary)
     authors: tuple[str, ...] = ()
+    is_law: bool = True  # False for commentary (articles): always labelled so
     raw: str = ""  # the raw lines this passage came from, for the faithfulness check
     order: int = 0  # position in its document
 

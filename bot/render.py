@@ -1,0 +1,170 @@
+"""Answers → text a person reads: Telegram HTML (the bot, inline mode) and plain text (the command line).
+
+Quotes are verbatim.  A paragraph too long for one message is shortened only at sentence boundaries,
+keeping the highlighted sentence(s) and marking every omission with "[…]"; the full text is then offered
+separately, split into messages at paragraph or sentence boundaries.  Every piece of source text passes
+through `html.escape`, so nothing in a paragraph or a question can break Telegram's parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+from embeddings.retriever import Answer
+from knowledge import Passage
+from knowledge.repair import split_sentences
+
+TELEGRAM_LIMIT = 4096
+QUOTE_BUDGET = 2800  # characters of quote in an answer, leaving room for notes, citation and labels
+OMITTED = "[…]"
+
+Gettext = Callable[[str], str]
+
+
+@dataclass
+class Rendered:
+    text: str
+    truncated: bool = False
+
+
+def _paragraph_sentences(passage: Passage) -> list[list[tuple[int, str]]]:
+    """Sentences grouped by sub-paragraph, numbered as in `Passage.sentences`."""
+    out: list[list[tuple[int, str]]] = []
+    n = 0
+    for para in passage.text.split("\n"):
+        group = []
+        for s in split_sentences(para):
+            group.append((n, s))
+            n += 1
+        out.append(group)
+    return out
+
+
+def _choose(passage: Passage, highlights: list[int], budget: int) -> set[int] | None:
+    """Sentence indexes to show within `budget` characters (None: the whole passage fits)."""
+    sentences = passage.sentences
+    if len(passage.text) <= budget or not sentences:
+        return None
+    centre = highlights or [0]
+    keep = set(centre)
+    used = sum(len(sentences[i]) + 1 for i in keep)
+    lo, hi = min(centre) - 1, max(centre) + 1
+    while lo >= 0 or hi < len(sentences):
+        grew = False
+        for i in (hi, lo):
+            if 0 <= i < len(sentences) and i not in keep and used + len(sentences[i]) + 1 <= budget:
+                keep.add(i)
+                used += len(sentences[i]) + 1
+                grew = True
+        lo, hi = lo - 1, hi + 1
+        if not grew and used > budget * 0.6:
+            break
+    return keep
+
+
+def _first_sentence_cut(sentence: str, budget: int) -> str:
+    """A single sentence longer than the whole budget: cut at a word boundary, marked as omitted."""
+    if len(sentence) <= budget:
+        return sentence
+    cut = sentence[: budget - len(OMITTED) - 1].rsplit(" ", 1)[0]
+    return f"{cut} {OMITTED}"
+
+
+def quote_body(passage: Passage, highlights: list[int], budget: int, *, html: bool) -> Rendered:
+    keep = _choose(passage, highlights, budget)
+    marked = set(highlights)
+    paragraphs: list[str] = []
+    skipped = False
+    for group in _paragraph_sentences(passage):
+        parts: list[str] = []
+        for i, s in group:
+            if keep is not None and i not in keep:
+                if not skipped:
+                    parts.append(OMITTED)
+                skipped = True
+                continue
+            skipped = False
+            if keep is not None:
+                s = _first_sentence_cut(s, budget)
+            if html:
+                s = escape(s, quote=False)
+                s = f"<b>{s}</b>" if i in marked else s
+            elif i in marked:
+                s = f"»{s}«"
+            parts.append(s)
+        if parts:
+            paragraphs.append(" ".join(parts))
+    return Rendered("\n".join(paragraphs), keep is not None)
+
+
+def passage_html(passage: Passage, t: Gettext, highlights: list[int] | None = None,
+                 budget: int = QUOTE_BUDGET) -> Rendered:
+    """A quote with its citation and notes, as one Telegram message."""
+    body = quote_body(passage, highlights or [], budget, html=True)
+    lines = [f"<blockquote>{body.text}</blockquote>"]
+    if passage.deleted:
+        lines.append(f"<i>{escape(t('This paragraph has been deleted.'))}</i>")
+    lines.append(f"📖 <b>{escape(passage.citation)}</b>")
+    for note in passage.notes:
+        note_text = note if len(note) <= 600 else note[:600].rsplit(" ", 1)[0] + f" {OMITTED}"
+        lines.append(f"<i>{escape(t('Amendment note'))}:</i> {escape(note_text, quote=False)}")
+    if not passage.is_law:
+        lines.append(f"⚠️ <i>{escape(t('Commentary (an article), not law'))}</i>")
+    if body.truncated:
+        lines.append(f"<i>{escape(t('The quote is shortened; press “Full text” to read all of it.'))}</i>")
+    return Rendered("\n".join(lines), body.truncated)
+
+
+def answer_html(answer: Answer, t: Gettext) -> Rendered:
+    best = answer.best
+    if best is None:
+        return Rendered(not_found_html(t))
+    return passage_html(best.passage, t, best.highlights)
+
+
+def not_found_html(t: Gettext) -> str:
+    return (f"{escape(t('Nothing in these documents answers this question.'))}\n\n"
+            f"{escape(t('Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.'))}")  # noqa: E501
+
+
+def full_text_html(passage: Passage, t: Gettext, limit: int = TELEGRAM_LIMIT - 200) -> list[str]:
+    """The whole passage, split into messages at paragraph, then sentence, boundaries."""
+    chunks: list[str] = []
+    current = ""
+    for para in passage.text.split("\n"):
+        pieces = [para] if len(escape(para)) <= limit else split_sentences(para)
+        for piece in pieces:
+            piece_html = escape(piece, quote=False)
+            if len(piece_html) > limit:  # one enormous sentence: cut at words
+                piece_html = escape(_first_sentence_cut(piece, limit), quote=False)
+            sep = "\n" if piece is para else " "
+            if current and len(current) + len(sep) + len(piece_html) > limit:
+                chunks.append(current)
+                current = piece_html
+            else:
+                current = f"{current}{sep}{piece_html}" if current else piece_html
+    if current:
+        chunks.append(current)
+    out = []
+    for i, chunk in enumerate(chunks):
+        head = f"<i>{escape(t('(continued)'))}</i>\n" if i else ""
+        tail = f"\n📖 <b>{escape(passage.citation)}</b>" if i == len(chunks) - 1 else ""
+        out.append(f"{head}<blockquote>{chunk}</blockquote>{tail}")
+    return out
+
+
+def answer_plain(answer: Answer, t: Gettext) -> str:
+    """The command line's rendering: the same quote, highlighted sentence between »«."""
+    best = answer.best
+    if best is None:
+        return "\n".join([t("Nothing in these documents answers this question."),
+                          t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.")])  # noqa: E501
+    p = best.passage
+    lines = [quote_body(p, best.highlights, 10**9, html=False).text, "", f"— {p.citation}"]
+    lines += [f"[{t('Amendment note')}: {n}]" for n in p.notes]
+    if not p.is_law:
+        lines.append(f"({t('Commentary (an article), not law')})")
+    return "\n".join(lines)
+

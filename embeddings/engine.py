@@ -1,0 +1,82 @@
+"""The retrieval core the bot and the command line share: corpus + model + index + ranker, opened once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from embeddings.index import DenseIndex, build_index, open_index
+from embeddings.model import load_model, model_id
+from embeddings.retriever import Answer, Hit, Retriever
+from knowledge import Corpus
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+INDEX_DIR = "index"
+
+
+def index_dir(data_dir: Path, model_name: str) -> Path:
+    """One index folder per model, so switching the model setting never reads the other's vectors."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model_id(model_name))[-80:]
+    return Path(data_dir) / INDEX_DIR / safe
+
+
+@dataclass
+class Engine:
+    corpus: Corpus
+    model: SentenceTransformer
+    index: DenseIndex
+    retriever: Retriever
+    startup_seconds: float = 0.0
+
+    @classmethod
+    def open(cls, corpus: Corpus, model_name: str, data_dir: Path, *, rebuild: bool = False) -> Engine:
+        start = time.perf_counter()
+        model = load_model(model_name, Path(data_dir))
+        mid = model_id(model_name)
+        directory = index_dir(Path(data_dir), model_name)
+        index = build_index(corpus, model, mid, directory) if rebuild else open_index(corpus, model, mid, directory)
+
+        def encode(question: str) -> np.ndarray:
+            return model.encode(question, prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,
+                                show_progress_bar=False)
+
+        engine = cls(corpus, model, index, Retriever(corpus, index, encode))
+        engine.startup_seconds = time.perf_counter() - start
+        log.info("engine ready in %.1f s (%d passages, %d vectors)", engine.startup_seconds,
+                 len(engine.retriever.passages), index.index.ntotal)
+        return engine
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        return self.retriever.ask(question, k)
+
+    # -- baselines for `cassbot eval --baseline` ---------------------------------------------------------
+    def dense_only(self, question: str, k: int = 5) -> Answer:
+        f = self.retriever.features(question)
+        order = np.argsort(-f.channels["dense"])[:k]
+        hits = [Hit(self.retriever.passages[i], float(f.channels["dense"][i]), float(f.channels["dense"][i]), 0.0)
+                for i in order]
+        return Answer(question, True, 1.0, hits)
+
+
+class CharTfidfBaseline:
+    """Character n-gram TF-IDF over passages: the classic fast baseline (always answers)."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        from embeddings.lexical import CharTfidf
+
+        self.passages = [p for p in corpus.passages if not p.deleted]
+        self.scorer = CharTfidf([p.text.lower() for p in self.passages])
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        scores = self.scorer.scores([question.lower()])
+        order = np.argsort(-scores)[:k]
+        return Answer(question, True, 1.0, [Hit(self.passages[i], float(scores[i]), 0.0, float(scores[i]))
+                                            for i in order])

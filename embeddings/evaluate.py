@@ -1,0 +1,138 @@
+"""Evaluation on question sets: Recall@1/3/5 and MRR per tag, abstention on out-of-scope questions.
+
+A question file has one JSON object per line: {"question": str, "expect": [phrase, ...], "tag": str}.
+A passage is correct when it contains any expected phrase (case-insensitive, whitespace collapsed).
+`expect` is empty for tag "oos" (out of scope), where the only right answer is to abstain.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from embeddings.retriever import Answer
+from knowledge import Passage
+
+TAGS = ("kk", "kk-translit", "kk-latn", "ru", "oos")
+KS = (1, 3, 5)
+
+
+class EvalFileError(ValueError):
+    """A malformed question file; the message names the line."""
+
+
+@dataclass
+class Question:
+    question: str
+    expect: list[str]
+    tag: str
+
+
+@dataclass
+class TagReport:
+    n: int = 0
+    hits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
+    rr: float = 0.0
+    abstained: int = 0
+
+    def row(self) -> dict[str, float]:
+        n = max(self.n, 1)
+        out = {f"R@{k}": self.hits[k] / n for k in KS}
+        out["MRR"] = self.rr / n
+        out["abstain"] = self.abstained / n
+        out["n"] = self.n
+        return out
+
+
+def load_questions(path: Path) -> list[Question]:
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            q = Question(str(obj["question"]), [str(e) for e in obj.get("expect", [])], str(obj.get("tag", "kk")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalFileError(f"{path}:{n}: not a question object ({exc.__class__.__name__})") from None
+        out.append(q)
+    if not out:
+        raise EvalFileError(f"{path}: no questions")
+    return out
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def is_correct(passage: Passage, expect: list[str]) -> bool:
+    text = _norm(passage.text)
+    return any(_norm(e) in text for e in expect)
+
+
+def evaluate(questions: list[Question], ask: Callable[[str], Answer], k: int = 5,
+             with_details: bool = False) -> dict[str, object]:
+    """Figures per tag and overall; `abstain` on oos is the right-refusal rate, elsewhere the false one."""
+    reports: dict[str, TagReport] = {}
+    details = []
+    for q in questions:
+        answer = ask(q.question)
+        rep = reports.setdefault(q.tag, TagReport())
+        rep.n += 1
+        rep.abstained += not answer.answered
+        rank = None
+        if q.expect:
+            for i, hit in enumerate(answer.hits[: max(k, *KS)]):
+                if is_correct(hit.passage, q.expect):
+                    rank = i + 1
+                    break
+            for kk in KS:
+                rep.hits[kk] += rank is not None and rank <= kk
+            rep.rr += 1.0 / rank if rank else 0.0
+        if with_details:
+            details.append({
+                "question": q.question, "tag": q.tag, "answered": answer.answered,
+                "confidence": round(answer.confidence, 4), "rank": rank,
+                "results": [
+                    {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
+                     "score": round(h.score, 4)}
+                    for h in answer.hits[:k]
+                ],
+            })
+    in_scope = TagReport()
+    for tag, rep in reports.items():
+        if tag == "oos":
+            continue
+        in_scope.n += rep.n
+        in_scope.rr += rep.rr
+        in_scope.abstained += rep.abstained
+        for kk in KS:
+            in_scope.hits[kk] += rep.hits[kk]
+    table = {tag: reports[tag].row() for tag in [*TAGS, *sorted(set(reports) - set(TAGS))] if tag in reports}
+    table["in-scope"] = in_scope.row()
+    result: dict[str, object] = {
+        "table": table,
+        "oos_abstention": reports["oos"].row()["abstain"] if "oos" in reports else None,
+        "false_abstention": in_scope.row()["abstain"],
+    }
+    if with_details:
+        result["questions"] = details
+    return result
+
+
+def format_table(name: str, result: dict[str, object]) -> str:
+    table: dict[str, dict[str, float]] = result["table"]  # type: ignore[assignment]
+    lines = [f"{name}", f"  {'tag':<12}{'n':>5}{'R@1':>8}{'R@3':>8}{'R@5':>8}{'MRR':>8}{'abstain':>9}"]
+    for tag, row in table.items():
+        lines.append(f"  {tag:<12}{row['n']:>5}{row['R@1']:>8.3f}{row['R@3']:>8.3f}{row['R@5']:>8.3f}"
+                     f"{row['MRR']:>8.3f}{row['abstain']:>9.3f}")
+    oos = result.get("oos_abstention")
+    lines.append(f"  oos abstained: {oos:.3f}   in-scope wrongly refused: {result['false_abstention']:.3f}"
+                 if oos is not None else f"  in-scope wrongly refused: {result['false_abstention']:.3f}")
+    return "\n".join(lines)

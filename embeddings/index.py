@@ -1,0 +1,179 @@
+"""The dense index on disk: passage and sentence vectors in faiss, beside a manifest that says what built it.
+
+Units are whole passages and their sentences (a long paragraph's best sentence often matches a question
+better than the paragraph does).  Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine.
+The manifest records the model id, dimension, corpus fingerprint, unit count and the index file's
+sha256: loading never re-embeds, and any mismatch — another model, changed texts, a truncated or
+corrupt file — is detected, logged in one line, and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge import Corpus
+
+if TYPE_CHECKING:
+    import faiss
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "index.faiss"
+UNITS_FILE = "units.json"
+MANIFEST_FILE = "manifest.json"
+FORMAT = 2
+BATCH = 32
+
+
+PASSAGE, SENTENCE, HINT = "p", "s", "h"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One embedded text: a whole passage, its n-th sentence, or its n-th curated retrieval hint."""
+
+    passage_id: str
+    kind: str
+    n: int = 0
+
+
+@dataclass
+class Manifest:
+    format: int
+    model: str
+    dim: int
+    corpus: str
+    units: int
+    index_sha256: str
+    built_at: str
+    build_seconds: float
+
+
+class StaleIndex(Exception):
+    """The index on disk cannot serve this model and corpus; the message says why."""
+
+
+@dataclass
+class DenseIndex:
+    index: faiss.Index
+    units: list[Unit]
+    manifest: Manifest
+
+    def search(self, query_vec: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k or len(self.units), len(self.units))
+        scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k)
+        return scores[0], ids[0]
+
+
+def units_of(corpus: Corpus) -> tuple[list[Unit], list[str]]:
+    units: list[Unit] = []
+    texts: list[str] = []
+    for p in corpus.passages:
+        if p.deleted:
+            continue  # a deleted paragraph is addressable, but never an answer
+        units.append(Unit(p.id, PASSAGE))
+        texts.append(p.text)
+        sentences = p.sentences
+        if len(sentences) > 1:
+            for i, s in enumerate(sentences):
+                units.append(Unit(p.id, SENTENCE, i))
+                texts.append(s)
+        for i, hint in enumerate(corpus.hints.get(p.id, ())):
+            units.append(Unit(p.id, HINT, i))
+            texts.append(hint)
+    return units, texts
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build_index(corpus: Corpus, model: SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
+    import faiss
+
+    start = time.perf_counter()
+    units, texts = units_of(corpus)
+    # Hints are questions, so they are embedded as queries; passages and sentences as passages.
+    vecs: np.ndarray | None = None
+    for prompt, kinds in (("passage", (PASSAGE, SENTENCE)), ("query", (HINT,))):
+        rows = [i for i, u in enumerate(units) if u.kind in kinds]
+        if not rows:
+            continue
+        part = model.encode([texts[i] for i in rows], prompt_name=prompt, batch_size=BATCH,
+                            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        if vecs is None:
+            vecs = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
+        vecs[rows] = part
+    assert vecs is not None
+    index = faiss.IndexFlatIP(vecs.shape[1])
+    index.add(vecs)
+    directory.mkdir(parents=True, exist_ok=True)
+    # Write beside, then rename: a crash mid-build leaves the old index or none, never half of one.
+    tmp_index = directory / f".{INDEX_FILE}.tmp"
+    faiss.write_index(index, str(tmp_index))
+    manifest = Manifest(
+        format=FORMAT, model=model_id, dim=int(vecs.shape[1]), corpus=corpus.fingerprint, units=len(units),
+        index_sha256=_sha256(tmp_index), built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        build_seconds=round(time.perf_counter() - start, 2),
+    )
+    tmp_units = directory / f".{UNITS_FILE}.tmp"
+    tmp_units.write_text(json.dumps([[u.passage_id, u.kind, u.n] for u in units], ensure_ascii=False))
+    tmp_manifest = directory / f".{MANIFEST_FILE}.tmp"
+    tmp_manifest.write_text(json.dumps(asdict(manifest), indent=2))
+    os.replace(tmp_index, directory / INDEX_FILE)
+    os.replace(tmp_units, directory / UNITS_FILE)
+    os.replace(tmp_manifest, directory / MANIFEST_FILE)
+    log.info("built index: %d units, dim %d, %.1f s", len(units), manifest.dim, manifest.build_seconds)
+    return DenseIndex(index, units, manifest)
+
+
+def load_index(corpus: Corpus, model_id: str, directory: Path) -> DenseIndex:
+    """Load without embedding anything; raise StaleIndex when it does not match or is damaged."""
+    import faiss
+
+    mpath, ipath, upath = directory / MANIFEST_FILE, directory / INDEX_FILE, directory / UNITS_FILE
+    if not (mpath.exists() and ipath.exists() and upath.exists()):
+        raise StaleIndex("no index yet")
+    try:
+        manifest = Manifest(**json.loads(mpath.read_text()))
+    except (ValueError, TypeError) as exc:
+        raise StaleIndex(f"manifest unreadable ({exc.__class__.__name__})") from None
+    if manifest.format != FORMAT:
+        raise StaleIndex(f"index format {manifest.format}, expected {FORMAT}")
+    if manifest.model != model_id:
+        raise StaleIndex(f"built with model {manifest.model!r}, configured {model_id!r}")
+    if manifest.corpus != corpus.fingerprint:
+        raise StaleIndex("the knowledge base changed since the index was built")
+    if _sha256(ipath) != manifest.index_sha256:
+        raise StaleIndex("index file is truncated or corrupt (checksum mismatch)")
+    try:
+        index = faiss.read_index(str(ipath))
+        units = [Unit(pid, str(kind), int(n)) for pid, kind, n in json.loads(upath.read_text())]
+    except (RuntimeError, ValueError, TypeError) as exc:  # faiss: RuntimeError
+        raise StaleIndex(f"index unreadable ({exc.__class__.__name__})") from None
+    if index.ntotal != len(units) or len(units) != manifest.units or index.d != manifest.dim:
+        raise StaleIndex("index, units and manifest disagree")
+    return DenseIndex(index, units, manifest)
+
+
+def open_index(corpus: Corpus, model: SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
+    """The index for this model and corpus: loaded when valid, otherwise rebuilt with a log line why."""
+    try:
+        return load_index(corpus, model_id, directory)
+    except StaleIndex as why:
+        log.warning("rebuilding the index in %s: %s", directory, why)
+        return build_index(corpus, model, model_id, directory)

@@ -1,0 +1,206 @@
+"""Kazakh-aware normalisation for the lexical channel (never for the dense model, which reads text as written).
+
+Users type Kazakh on Russian keyboards ("кассациялык шагым"), in Latin script ("kassaciyalyq şağym",
+"shagym"), or ask in Russian.  Both questions and passages go through the same `tokenize`, so all of
+these meet the passage's "кассациялық шағым":
+
+1. case-fold and fold the Kazakh-specific letters to their Russian-keyboard look-alikes (ә→а, қ→к …);
+2. map Latin-script words to Cyrillic (2021 official alphabet and informal digraphs), then fold;
+3. strip common inflectional suffixes (light stemming: Kazakh is agglutinative; Russian gets its own list);
+4. drop stop words;
+5. map Russian legal terms to Kazakh stems with a small curated glossary (question side only);
+6. expand abbreviations from the texts' own definitions ("(бұдан әрі – ҚПК)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+KAZAKH_FOLD = str.maketrans({
+    "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е",
+})
+
+# Latin → Cyrillic.  Digraphs first (informal spellings), then single letters (2021 alphabet plus common
+# substitutes).  Output is folded afterwards, so ä→ә and a→а end up equal, as do ū/ü/u.
+LATIN_DIGRAPHS = (
+    ("shch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ya", "я"), ("yu", "ю"),
+    ("ia", "я"), ("iu", "ю"), ("gh", "ғ"),
+)
+LATIN_LETTERS = {
+    "a": "а", "ä": "ә", "á": "ә", "b": "б", "c": "ц", "ç": "ч", "d": "д", "e": "е", "f": "ф", "g": "г",
+    "ğ": "ғ", "h": "х", "i": "і", "ı": "ы", "ī": "и", "í": "и", "j": "ж", "k": "к", "l": "л", "m": "м",
+    "n": "н", "ñ": "ң", "o": "о", "ö": "ө", "ó": "ө", "p": "п", "q": "қ", "r": "р", "s": "с", "ş": "ш",
+    "t": "т", "u": "ұ", "ū": "ұ", "ü": "ү", "ú": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "ы",
+    "z": "з",
+}
+
+# Folded suffixes, longest first.  Stripped repeatedly while a stem of MIN_STEM letters remains.
+KK_SUFFIXES = sorted({
+    # plural
+    "лар", "лер", "дар", "дер", "тар", "тер",
+    # possessive
+    "ымыз", "имиз", "мыз", "миз", "ныз", "низ", "ым", "им", "ын", "ин", "сы", "си", "ы", "и",
+    # cases (folded: ның→нын, ға→га, қа→ка …)
+    "нын", "нин", "дын", "дин", "тын", "тин", "га", "ге", "ка", "ке", "на", "не", "ны", "ни", "ды", "ди",
+    "ты", "ти", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен",
+    "бен", "пен", "дагы", "деги", "тагы", "теги", "гы", "ги", "кы", "ки",
+    # derivation and verb forms frequent in legal text
+    "лык", "лик", "дык", "дик", "тык", "тик", "шы", "ши", "у", "ган", "ген", "кан", "кен", "атын", "етин",
+    "уга", "уге", "уы", "уи", "ады", "еди", "йды", "йди",
+}, key=len, reverse=True)
+RU_SUFFIXES = sorted({
+    "иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "иях", "ией", "ием", "ая", "яя",
+    "ое", "ее", "ые", "ие", "ой", "ей", "ий", "ый", "ом", "ем", "ам", "ям", "ах", "ях", "ов", "ев", "ия",
+    "ию", "ии", "ть", "ться", "ется", "ются", "ет", "ют", "ит", "ат", "ят", "а", "я", "о", "е", "у", "ю",
+    "ы", "и", "ь",
+}, key=len, reverse=True)
+# One list for both languages: the same function runs on both sides, so consistency is what matters.
+SUFFIXES = sorted(set(KK_SUFFIXES) | set(RU_SUFFIXES), key=len, reverse=True)
+MIN_STEM = 3
+
+STOP_WORDS = {
+    # Kazakh (folded)
+    "жане", "мен", "бен", "пен", "не", "немесе", "да", "де", "та", "те", "ма", "ме", "ба", "бе", "па", "пе",
+    "бол", "болады", "болад", "болып", "бола", "болса", "болган", "бар", "жок", "осы", "ол", "бул", "сол",
+    "кандай", "калай", "кашан", "неге", "нелик", "нени", "кім", "ким", "кимнин", "кай", "кайда",
+    "канша", "ушин", "туралы", "бойынша", "сайкес", "тиис", "керек", "мумкин", "ғана", "гана",
+    "еди", "ед", "кезде", "кезинде", "шин", "сен", "биз", "менин", "маган", "мага", "деген", "айтыныз",
+    "айтып", "берш", "бериниз", "тусиндир", "тусиндириниз", "жагдайда", "жагдай", "сияк",
+    # Russian
+    "и", "в", "во", "на", "с", "со", "по", "о", "об", "от", "до", "за", "из", "к", "у", "а", "но", "или",
+    "ли", "ни", "что", "как", "какой", "какие", "какая", "когда", "где", "кто", "чем", "это", "мне",
+    "я", "мы", "вы", "можно", "нужно", "же", "бы", "для", "при", "если", "есть", "его", "ее",
+    "их", "так", "то",
+}
+
+# Russian legal terms → Kazakh words as they appear in the texts (the lexical channel's bridge for
+# Russian questions; the dense channel carries the rest).
+RU_KK_GLOSSARY: dict[str, tuple[str, ...]] = {
+    "жалоба": ("шағым",), "жаловаться": ("шағым", "шағымдану"), "обжалование": ("шағымдану",),
+    "обжаловать": ("шағымдану", "шағым"), "кассация": ("кассациялық",), "кассационный": ("кассациялық",),
+    "срок": ("мерзім",), "сроки": ("мерзім",), "осуждённый": ("сотталған",), "осужденный": ("сотталған",),
+    "протест": ("наразылық",), "прокурор": ("прокурор",), "генеральный": ("бас",), "суд": ("сот",),
+    "судья": ("судья",), "судьи": ("судья",), "приговор": ("үкім",), "постановление": ("қаулы",),
+    "решение": ("шешім",), "определение": ("ұйғарым",), "основание": ("негіз",), "основания": ("негіз",),
+    "пересмотр": ("қайта", "қарау"), "пересмотреть": ("қайта", "қарау"), "рассмотрение": ("қарау",),
+    "возврат": ("қайтару",), "вернуть": ("қайтару",), "возвращение": ("қайтару",), "язык": ("тіл",),
+    "потерпевший": ("жәбірленуші",), "защитник": ("қорғаушы",), "адвокат": ("қорғаушы",),
+    "законный": ("заңды",), "сила": ("күш",), "вступивший": ("күшіне", "енген"), "независимость": ("тәуелсіздік",),
+    "вмешательство": ("араласу",), "ухудшение": ("нашарлату",), "положение": ("жағдай",),
+    "уголовный": ("қылмыстық",), "уголовное": ("қылмыстық",), "дело": ("іс",), "дела": ("іс",),
+    "процессуальный": ("процестік",), "кодекс": ("кодекс",), "упк": ("ҚПК",), "гпк": ("АПК",),
+    "конституция": ("Конституция",), "верховный": ("Жоғарғы",), "пленум": ("отырыс",),
+    "нормативный": ("нормативтік",), "история": ("тарих",), "апелляция": ("апелляциялық",),
+    "апелляционный": ("апелляциялық",), "правосудие": ("сот", "төрелігі"), "доступ": ("қол", "жеткізу"),
+    "защита": ("қорғау",), "права": ("құқық",), "право": ("құқық",), "содержание": ("мазмұн",),
+    "подача": ("беру",), "подать": ("беру",), "представление": ("ұсыну",), "председатель": ("төраға",),
+    "отмена": ("күшін", "жою"), "отменить": ("күшін", "жою"), "изменение": ("өзгерту",),
+    "новое": ("жаңа",), "рассмотреть": ("қарау",), "коллегия": ("алқа",), "акт": ("акт",), "акты": ("акт",),
+    "ошибка": ("қате",), "ошибки": ("қате",), "амнистия": ("рақымшылық",), "наказание": ("жаза",),
+    "оправдательный": ("ақтау",), "обвинительный": ("айыптау",), "власть": ("билік",),
+    "судебный": ("сот",), "судебная": ("сот",), "инстанция": ("саты",), "единообразие": ("біркелкі",),
+    "практика": ("практика",), "митинг": ("митингілер",), "союз": ("одақ",), "прием": ("қабылдау",),
+    "приём": ("қабылдау",), "граждан": ("азамат",), "ответственность": ("жауаптылық",),
+    "дисциплинарный": ("тәртіптік",), "неуважение": ("құрметтемеушілік",), "сми": ("бұқаралық", "ақпарат"),
+    "печать": ("бұқаралық", "ақпарат"), "ходатайство": ("өтінішхат",), "восстановление": ("қалпына",),
+    "пропущенный": ("өткізіп", "алған"), "пропуск": ("өткізіп",), "заседание": ("отырыс",),
+    "коллегиальный": ("алқалы",), "состав": ("құрам",), "экстрадиция": ("экстрадиция",),
+}
+
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_ABBR_SUFFIX = re.compile(r"^(?=[^-]*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{2})[^\W\d_]+-[^\W\d_]+$")
+_LATIN = re.compile(r"[a-zäáçğıīíñöóşūüúý]")
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold Kazakh-specific letters to Russian-keyboard look-alikes."""
+    return text.lower().translate(KAZAKH_FOLD)
+
+
+def latin_to_cyrillic(word: str) -> str:
+    """Transliterate one lower-case Latin-script Kazakh word to Cyrillic (unfolded)."""
+    out = word
+    for latin, cyr in LATIN_DIGRAPHS:
+        out = out.replace(latin, cyr)
+    return "".join(LATIN_LETTERS.get(ch, ch) for ch in out)
+
+
+def stem(word: str) -> str:
+    """Strip inflectional suffixes from a folded word while a stem of MIN_STEM letters remains."""
+    for _ in range(3):
+        for suf in SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= MIN_STEM:
+                word = word[: -len(suf)]
+                break
+        else:
+            break
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens, Latin-script words transliterated; hyphenated compounds also split."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if _ABBR_SUFFIX.match(tok):
+            tok = tok.split("-", 1)[0]  # "ҚПК-нің": the part after the hyphen is a case ending
+        tok = tok.lower()
+        if _LATIN.search(tok):
+            tok = latin_to_cyrillic(tok)
+        tok = fold(tok)
+        parts = tok.split("-")
+        out.extend(p for p in parts if p and not p.isdigit())
+        if len(parts) > 1 and not parts[0].isdigit():
+            out.append(tok.replace("-", ""))
+    return out
+
+
+class Normalizer:
+    """Question and passage tokenisation for the lexical channel, owning the corpus-specific parts."""
+
+    def __init__(self, abbreviations: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.abbreviations = {
+            fold(k): tuple(stem(w) for phrase in v for w in words(phrase) if w not in STOP_WORDS)
+            for k, v in (abbreviations or {}).items()
+        }
+        self.glossary: dict[str, tuple[str, ...]] = {}
+        for ru, kks in RU_KK_GLOSSARY.items():
+            target = tuple(stem(w) for kk in kks for w in words(kk))
+            self.glossary[fold(ru)] = target
+            self.glossary[stem(fold(ru))] = target
+
+    def tokens(self, text: str) -> list[str]:
+        """Stems for BM25, with abbreviations expanded (both sides) — used for passages."""
+        out: list[str] = []
+        for w in words(text):
+            if w in STOP_WORDS:
+                continue
+            s = stem(w)
+            out.append(s)
+            if w in self.abbreviations:
+                out.extend(self.abbreviations[w])
+        return out
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""
+        out = self.tokens(text)
+        for w in words(text):
+            for key in (w, stem(w)):
+                if key in self.glossary:
+                    out.extend(self.glossary[key])
+                    break
+        return out
+
+
+def find_abbreviations(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Abbreviations the texts define themselves: "… қылмыстық-процестік кодексінің (бұдан әрі – ҚПК)"."""
+    found: dict[str, tuple[str, ...]] = {}
+    word = r"[^\W\d_]+(?:-[^\W\d_]+)*"
+    pattern = re.compile(rf"((?:{word}\s+){{1,3}})(?:\d\S*\s+)?\(бұдан\s+әрі\s*[–-]\s*([^)]+)\)")
+    for text in texts:
+        for m in pattern.finditer(text):
+            abbr = m.group(2).strip()
+            if len(abbr.split()) == 1 and re.search(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{2}", abbr) and len(abbr) <= 8:
+                expansion = tuple(w for w in m.group(1).split() if w.lower() not in ("қазақстан", "республикасы"))
+                found.setdefault(abbr, expansion)
+    return found

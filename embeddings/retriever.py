@@ -1,0 +1,202 @@
+"""Questions → ranked passages: dense e5 + Kazakh-aware BM25, fused, with one confidence and abstention.
+
+Approach
+* Dense: the question (as written, with e5's "query: " prompt) against every passage, every sentence of
+  every passage, and the curated retrieval hints (questions people ask for that passage, embedded as
+  queries).  A passage scores by the best of these views.
+* Lexical: BM25 over normalised stems (`normalize`) of passages, of their sentences and of their hints —
+  this is what lets "кассациялык шагым", "kassaciyalyq şağym" and "кассационная жалоба" reach
+  "кассациялық шағым".
+* Fusion: every channel is standardised over the passages (z-scores) and summed with the weights in
+  `Weights`, which were tuned on the dev set.  Results are passages, so a paragraph never appears twice.
+* Confidence: a logistic score over evidence that survives paraphrase: the best dense similarity, the
+  fused score's lead over the field, and how much of the question's vocabulary the corpus knows.  Dense
+  cosine alone does not separate in-scope from out-of-scope questions with e5-small (everything scores
+  0.8+).  Below `Weights.threshold` the engine abstains: "not found" is an answer, a weak quote is not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings.index import HINT, PASSAGE, SENTENCE, DenseIndex
+from embeddings.lexical import BM25
+from embeddings.normalize import Normalizer, find_abbreviations, words
+from knowledge import Corpus, Passage
+
+CHANNELS = ("dense", "dense_hint", "bm25", "bm25_sentence", "bm25_hint")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Fusion and abstention parameters; calibrated on tests/data/dev.jsonl (README, "Evaluation")."""
+
+    sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
+    channels: tuple[tuple[str, float], ...] = (
+        ("dense", 1.0), ("dense_hint", 0.0), ("bm25", 0.3), ("bm25_sentence", 0.9), ("bm25_hint", 0.0),
+    )
+    commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
+    # logistic confidence: bias, best dense similarity, fused lead (z), known-vocabulary share
+    confidence: tuple[float, float, float, float] = (-21.0, 18.0, 0.9, 4.0)
+    threshold: float = 0.5
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+    highlights: list[int] = field(default_factory=list)  # indexes into passage.sentences
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    confidence: float
+    hits: list[Hit]
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.answered and self.hits else None
+
+
+@dataclass
+class Features:
+    """Per-passage channel scores for one question (what fusion and tuning work on)."""
+
+    channels: dict[str, np.ndarray]
+    sentence_dense: dict[str, list[float]]
+    query_tokens: list[str]
+    vocabulary: float
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+class Retriever:
+    def __init__(self, corpus: Corpus, index: DenseIndex, encode_query: Callable[[str], np.ndarray],
+                 weights: Weights | None = None) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.encode_query = encode_query  # str → L2-normalised vector
+        self.weights = weights or Weights()
+        self.passages: list[Passage] = [p for p in corpus.passages if not p.deleted]
+        self._row = {p.id: i for i, p in enumerate(self.passages)}
+        self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
+        self.normalizer = Normalizer(find_abbreviations(p.text for p in corpus.passages))
+        tok = self.normalizer.tokens
+        self.bm25 = BM25([tok(p.text) for p in self.passages])
+        self.sentence_tokens = {p.id: [set(tok(s)) for s in p.sentences] for p in self.passages}
+        sent_owner, sent_docs = [], []
+        hint_owner, hint_docs = [], []
+        for i, p in enumerate(self.passages):
+            for s in p.sentences:
+                sent_owner.append(i)
+                sent_docs.append(tok(s))
+            for h in corpus.hints.get(p.id, ()):
+                hint_owner.append(i)
+                hint_docs.append(tok(h))
+        self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
+        self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
+        self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
+
+    # -- channels ---------------------------------------------------------------------------------------
+    def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.passages), dtype=np.float32)
+        if len(owner):
+            np.maximum.at(out, owner, scores)
+        return out
+
+    def features(self, question: str) -> Features:
+        qtokens = self.normalizer.query_tokens(question)
+        scores, ids = self.index.search(self.encode_query(question))
+        n = len(self.passages)
+        whole = np.full(n, -1.0, dtype=np.float32)
+        best_sentence = np.full(n, -1.0, dtype=np.float32)
+        best_hint = np.full(n, -1.0, dtype=np.float32)
+        per_sentence: dict[str, list[float]] = {}
+        for s, i in zip(scores, ids, strict=True):
+            unit = self.index.units[int(i)]
+            row = self._row.get(unit.passage_id)
+            if row is None:
+                continue
+            if unit.kind == PASSAGE:
+                whole[row] = s
+            elif unit.kind == SENTENCE:
+                best_sentence[row] = max(best_sentence[row], s)
+                lst = per_sentence.setdefault(unit.passage_id, [])
+                lst.extend([-1.0] * (unit.n + 1 - len(lst)))
+                lst[unit.n] = float(s)
+            elif unit.kind == HINT:
+                best_hint[row] = max(best_hint[row], s)
+        single = best_sentence < 0
+        best_sentence[single] = whole[single]
+        blend = self.weights.sentence_blend
+        dense = np.maximum(whole, blend * best_sentence + (1 - blend) * whole)
+        best_hint[best_hint < 0] = float(best_hint.max()) if (best_hint >= 0).any() else 0.0
+        channels = {
+            "dense": dense,
+            "dense_hint": best_hint,
+            "bm25": self.bm25.scores(qtokens),
+            "bm25_sentence": self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner),
+            "bm25_hint": self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner),
+        }
+        vocab = sum(t in self.vocabulary for t in qtokens) / len(qtokens) if qtokens else 0.0
+        return Features(channels, per_sentence, qtokens, vocab)
+
+    def fuse(self, f: Features) -> np.ndarray:
+        fused = np.zeros(len(self.passages), dtype=np.float32)
+        for name, w in self.weights.channels:
+            if w:
+                fused += w * zscore(f.channels[name])
+        return fused - self.weights.commentary_penalty * self.commentary
+
+    def confidence(self, f: Features, fused: np.ndarray) -> float:
+        b, wd, wm, wv = self.weights.confidence
+        top2 = np.sort(fused)[-2:]
+        lead = float(top2[-1] - top2[0]) if len(top2) == 2 else 0.0
+        dense_top = float(max(f.channels["dense"].max(), f.channels["dense_hint"].max()))
+        z = b + wd * dense_top + wm * lead + wv * f.vocabulary
+        return 1.0 / (1.0 + math.exp(-z))
+
+    # -- the answer ---------------------------------------------------------------------------------------
+    def ask(self, question: str, k: int = 5) -> Answer:
+        question = question.strip()
+        if not words(question):
+            return Answer(question, False, 0.0, [])
+        f = self.features(question)
+        fused = self.fuse(f)
+        confidence = self.confidence(f, fused)
+        order = np.argsort(-fused)[:k]
+        qset = set(f.query_tokens)
+        hits = [
+            Hit(self.passages[i], float(fused[i]), float(f.channels["dense"][i]), float(f.channels["bm25"][i]),
+                self._highlights(self.passages[i], f.sentence_dense.get(self.passages[i].id), qset))
+            for i in order
+        ]
+        return Answer(question, confidence >= self.weights.threshold, confidence, hits)
+
+    def _highlights(self, passage: Passage, sentence_scores: list[float] | None, qtokens: set[str]) -> list[int]:
+        """The sentence(s) that answer: dense sentence score plus the share of question stems it holds."""
+        n = len(passage.sentences)
+        if n <= 1:
+            return [0] if n else []
+        toks = self.sentence_tokens[passage.id]
+        scored = []
+        for i in range(n):
+            d = sentence_scores[i] if sentence_scores and i < len(sentence_scores) else 0.0
+            overlap = len(qtokens & toks[i]) / max(len(qtokens), 1)
+            scored.append(d + 0.3 * overlap)
+        ranked = sorted(range(n), key=lambda i: -scored[i])
+        picked = [ranked[0]]
+        if scored[ranked[1]] >= scored[ranked[0]] - 0.01 and abs(ranked[1] - ranked[0]) == 1:
+            picked.append(ranked[1])
+        return sorted(picked)
