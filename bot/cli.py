@@ -144,6 +144,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     except EvalFileError as exc:
         return _fail(str(exc))
     engine = open_engine(settings)
+    if args.calibrate:
+        from embeddings.calibrate import calibrate
+
+        weights, report = calibrate(engine.retriever, questions)
+        print(json.dumps(report, indent=2))
+        print(repr(weights))
     results = {"hybrid": evaluate(questions, lambda q: engine.ask(q, args.k), args.k, with_details=args.json)}
     if args.baseline:
         tfidf = CharTfidfBaseline(engine.corpus)
@@ -170,6 +176,25 @@ def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from bot.report import FORMATS, build_report
+    from bot.storage import DB_FILE, Storage
+
+    if args.since:
+        try:
+            dt.date.fromisoformat(args.since)
+        except ValueError:
+            return _fail(f"--since must be a date like 2026-01-31, not {args.since!r}")
+    path = settings.data_dir / DB_FILE
+    if not path.exists():
+        return _fail(f"no feedback database at {path} yet (it is created when the bot first answers)")
+    storage = Storage(path, settings.user_hash_salt.get_secret_value())
+    print(FORMATS[args.format](build_report(storage, args.since or "0000-00-00")))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_bot
 
@@ -185,6 +210,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "run": cmd_run,
+    "report": cmd_report,
 }
 
 
@@ -207,7 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--k", type=int, default=5)
     e.add_argument("--json", action="store_true")
     e.add_argument("--baseline", action="store_true", help="also char TF-IDF and dense-only, side by side")
+    e.add_argument("--calibrate", action="store_true",
+                   help="tune fusion weights and the abstention threshold on FILE; print them (then evaluate)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
+    r = sub.add_parser("report", help="unanswered questions, voted-down passages, answer rate by day")
+    r.add_argument("--since", help="YYYY-MM-DD")
+    r.add_argument("--format", choices=("text", "csv", "json"), default="text")
     return p
 
 

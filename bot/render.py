@@ -23,6 +23,11 @@ OMITTED = "[…]"
 Gettext = Callable[[str], str]
 
 
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji or a rare character counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 @dataclass
 class Rendered:
     text: str
@@ -45,18 +50,18 @@ def _paragraph_sentences(passage: Passage) -> list[list[tuple[int, str]]]:
 def _choose(passage: Passage, highlights: list[int], budget: int) -> set[int] | None:
     """Sentence indexes to show within `budget` characters (None: the whole passage fits)."""
     sentences = passage.sentences
-    if len(passage.text) <= budget or not sentences:
+    if tg_len(passage.text) <= budget or not sentences:
         return None
     centre = highlights or [0]
     keep = set(centre)
-    used = sum(len(sentences[i]) + 1 for i in keep)
+    used = sum(tg_len(sentences[i]) + 1 for i in keep)
     lo, hi = min(centre) - 1, max(centre) + 1
     while lo >= 0 or hi < len(sentences):
         grew = False
         for i in (hi, lo):
-            if 0 <= i < len(sentences) and i not in keep and used + len(sentences[i]) + 1 <= budget:
+            if 0 <= i < len(sentences) and i not in keep and used + tg_len(sentences[i]) + 1 <= budget:
                 keep.add(i)
-                used += len(sentences[i]) + 1
+                used += tg_len(sentences[i]) + 1
                 grew = True
         lo, hi = lo - 1, hi + 1
         if not grew and used > budget * 0.6:
@@ -66,9 +71,10 @@ def _choose(passage: Passage, highlights: list[int], budget: int) -> set[int] | 
 
 def _first_sentence_cut(sentence: str, budget: int) -> str:
     """A single sentence longer than the whole budget: cut at a word boundary, marked as omitted."""
-    if len(sentence) <= budget:
+    if tg_len(sentence) <= budget:
         return sentence
-    cut = sentence[: budget - len(OMITTED) - 1].rsplit(" ", 1)[0]
+    cut = sentence[: max(1, budget // 2)]  # at most 2 UTF-16 units per character
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return f"{cut} {OMITTED}"
 
 
@@ -100,8 +106,17 @@ def quote_body(passage: Passage, highlights: list[int], budget: int, *, html: bo
 
 
 def passage_html(passage: Passage, t: Gettext, highlights: list[int] | None = None,
-                 budget: int = QUOTE_BUDGET) -> Rendered:
-    """A quote with its citation and notes, as one Telegram message."""
+                 budget: int = QUOTE_BUDGET, limit: int = TELEGRAM_LIMIT - 300) -> Rendered:
+    """A quote with its citation and notes, as one Telegram message of at most `limit` characters."""
+    while True:
+        rendered = _passage_html(passage, t, highlights, budget)
+        size = tg_len(rendered.text)
+        if size <= limit or budget <= 100:
+            return rendered
+        budget = max(100, budget - (size - limit) - 50)
+
+
+def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, budget: int) -> Rendered:
     body = quote_body(passage, highlights or [], budget, html=True)
     lines = [f"<blockquote>{body.text}</blockquote>"]
     if passage.deleted:
@@ -129,18 +144,28 @@ def not_found_html(t: Gettext) -> str:
             f"{escape(t('Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.'))}")  # noqa: E501
 
 
+def _split_at_word(text: str, n: int) -> str:
+    head = text[:n]
+    return head.rsplit(" ", 1)[0] if " " in head.strip() else head
+
+
 def full_text_html(passage: Passage, t: Gettext, limit: int = TELEGRAM_LIMIT - 200) -> list[str]:
     """The whole passage, split into messages at paragraph, then sentence, boundaries."""
     chunks: list[str] = []
     current = ""
     for para in passage.text.split("\n"):
-        pieces = [para] if len(escape(para)) <= limit else split_sentences(para)
+        pieces = [para] if tg_len(escape(para)) <= limit else split_sentences(para)
         for piece in pieces:
             piece_html = escape(piece, quote=False)
-            if len(piece_html) > limit:  # one enormous sentence: cut at words
-                piece_html = escape(_first_sentence_cut(piece, limit), quote=False)
+            while tg_len(piece_html) > limit:  # one enormous sentence: its own messages, cut at words
+                head = _split_at_word(piece, limit // 2)
+                chunks.extend([current] if current else [])
+                current = ""
+                chunks.append(escape(head, quote=False))
+                piece = piece[len(head):].lstrip()
+                piece_html = escape(piece, quote=False)
             sep = "\n" if piece is para else " "
-            if current and len(current) + len(sep) + len(piece_html) > limit:
+            if current and tg_len(current) + len(sep) + tg_len(piece_html) > limit:
                 chunks.append(current)
                 current = piece_html
             else:

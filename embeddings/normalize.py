@@ -71,7 +71,10 @@ STOP_WORDS = {
     "и", "в", "во", "на", "с", "со", "по", "о", "об", "от", "до", "за", "из", "к", "у", "а", "но", "или",
     "ли", "ни", "что", "как", "какой", "какие", "какая", "когда", "где", "кто", "чем", "это", "мне",
     "я", "мы", "вы", "можно", "нужно", "же", "бы", "для", "при", "если", "есть", "его", "ее",
-    "их", "так", "то",
+    "их", "так", "то", "был", "была", "было", "были", "быть", "может", "могут", "мог", "должен", "должна",
+    "должно", "должны", "всех", "все", "всё", "без", "только", "меня", "нас", "вас", "него", "неё", "ней",
+    "этот", "эта", "эти", "том", "чтобы", "также", "сколько", "какое", "каком", "каких", "каким",
+    "будет", "нет", "очень", "уже", "ещё", "еще", "там", "тут", "здесь", "свой", "своё",
 }
 
 # Russian legal terms → Kazakh words as they appear in the texts (the lexical channel's bridge for
@@ -180,6 +183,13 @@ class Normalizer:
             if w in self.abbreviations:
                 out.extend(self.abbreviations[w])
         return out
+
+    def content_words(self, text: str) -> list[str]:
+        return [w for w in words(text) if w not in STOP_WORDS and len(w) > 1]
+
+    def known(self, word: str, vocabulary: set[str]) -> bool:
+        """A question word the system can use: a corpus stem, or a glossary term."""
+        return stem(word) in vocabulary or word in self.glossary or stem(word) in self.glossary
 
     def query_tokens(self, text: str) -> list[str]:
         """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""

@@ -40,8 +40,8 @@ class Weights:
         ("dense", 1.0), ("dense_hint", 0.0), ("bm25", 0.3), ("bm25_sentence", 0.9), ("bm25_hint", 0.0),
     )
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
-    # logistic confidence: bias, best dense similarity, fused lead (z), known-vocabulary share
-    confidence: tuple[float, float, float, float] = (-21.0, 18.0, 0.9, 4.0)
+    # logistic confidence: bias, then one coefficient per feature of `Retriever.evidence`
+    confidence: tuple[float, ...] = (-21.0, 18.0, 0.9, 4.0, 2.0)
     threshold: float = 0.5
 
 
@@ -73,7 +73,8 @@ class Features:
     channels: dict[str, np.ndarray]
     sentence_dense: dict[str, list[float]]
     query_tokens: list[str]
-    vocabulary: float
+    vocabulary: float  # share of the question's words the corpus (or the glossary) knows
+    idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -107,6 +108,11 @@ class Retriever:
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
         self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
         self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
+        # What a passage "says" for the overlap evidence: its own stems and those of its hints.
+        self.passage_vocab = [set(d) for d in (tok(p.text) for p in self.passages)]
+        for i, doc in zip(self.hint_owner, hint_docs, strict=True):
+            self.passage_vocab[int(i)].update(doc)
+        self.max_idf = max(self.bm25.idf.values(), default=1.0)
 
     # -- channels ---------------------------------------------------------------------------------------
     def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -149,8 +155,18 @@ class Retriever:
             "bm25_sentence": self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner),
             "bm25_hint": self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner),
         }
-        vocab = sum(t in self.vocabulary for t in qtokens) / len(qtokens) if qtokens else 0.0
-        return Features(channels, per_sentence, qtokens, vocab)
+        content = self.normalizer.content_words(question)
+        vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
+        idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in set(qtokens)}
+        return Features(channels, per_sentence, qtokens, vocab, idf)
+
+    def overlap(self, f: Features, row: int) -> float:
+        """Rarity-weighted share of the question's stems that passage `row` (or its hints) contains."""
+        total = sum(f.idf_weights.values())
+        if not total:
+            return 0.0
+        said = self.passage_vocab[row]
+        return sum(w for t, w in f.idf_weights.items() if t in said) / total
 
     def fuse(self, f: Features) -> np.ndarray:
         fused = np.zeros(len(self.passages), dtype=np.float32)
@@ -159,13 +175,17 @@ class Retriever:
                 fused += w * zscore(f.channels[name])
         return fused - self.weights.commentary_penalty * self.commentary
 
-    def confidence(self, f: Features, fused: np.ndarray) -> float:
-        b, wd, wm, wv = self.weights.confidence
+    def evidence(self, f: Features, fused: np.ndarray) -> list[float]:
+        """The confidence features: best dense similarity, fused lead, known vocabulary, overlap with the top."""
         top2 = np.sort(fused)[-2:]
         lead = float(top2[-1] - top2[0]) if len(top2) == 2 else 0.0
         dense_top = float(max(f.channels["dense"].max(), f.channels["dense_hint"].max()))
-        z = b + wd * dense_top + wm * lead + wv * f.vocabulary
-        return 1.0 / (1.0 + math.exp(-z))
+        return [dense_top, lead, f.vocabulary, self.overlap(f, int(np.argmax(fused)))]
+
+    def confidence(self, f: Features, fused: np.ndarray) -> float:
+        bias, *coef = self.weights.confidence
+        z = bias + sum(c * x for c, x in zip(coef, self.evidence(f, fused), strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:
@@ -183,6 +203,20 @@ class Retriever:
             for i in order
         ]
         return Answer(question, confidence >= self.weights.threshold, confidence, hits)
+
+    def highlight(self, passage: Passage, question: str) -> list[int]:
+        """The sentence(s) of a given passage that best answer `question` (quiz feedback, direct quotes)."""
+        sentences = passage.sentences
+        if len(sentences) <= 1:
+            return [0] if sentences else []
+        q = self.encode_query(question)
+        scores, ids = self.index.search(q)
+        per = [-1.0] * len(sentences)
+        for s, i in zip(scores, ids, strict=True):
+            unit = self.index.units[int(i)]
+            if unit.passage_id == passage.id and unit.kind == SENTENCE and unit.n < len(per):
+                per[unit.n] = float(s)
+        return self._highlights(passage, per, set(self.normalizer.query_tokens(question)))
 
     def _highlights(self, passage: Passage, sentence_scores: list[float] | None, qtokens: set[str]) -> list[int]:
         """The sentence(s) that answer: dense sentence score plus the share of question stems it holds."""

@@ -10,3 +10,16 @@ from knowledge import Corpus, load_corpus
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
     return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory):
+    """One data directory per test session: the embedded model is converted and indexed once."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def engine(corpus: Corpus, data_dir):
+    from embeddings.engine import Engine
+
+    return Engine.open(corpus, "embedded", data_dir)

@@ -1,0 +1,156 @@
+"""The Telegram application: Bot and Dispatcher wiring, polling and webhook modes.
+
+Start-up loads the model and index once; handlers get them through `Services`.  Webhook mode serves the
+update endpoint (secret token checked), `/healthz`, and shuts down gracefully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
+from aiogram.utils.i18n import I18n
+from aiohttp import web
+
+from bot.handlers import routers
+from bot.i18n import DOMAIN, LOCALES, gettext_for
+from bot.middlewares import LanguageMiddleware, RetryMiddleware, ThrottlingMiddleware
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", "Start"), ("help", "How to ask"), ("sources", "Documents"), ("p", "Show a paragraph"),
+    ("topics", "Topics"), ("quiz", "Self-check quiz"), ("lang", "Interface language"),
+)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
+    return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(services: Services) -> Dispatcher:
+    dp = Dispatcher(services=services)
+    i18n = I18n(path=LOCALES, default_locale="kk", domain=DOMAIN)
+    language = LanguageMiddleware(i18n, services.storage)
+    throttle = ThrottlingMiddleware(services.settings.throttle_burst, services.settings.throttle_per_seconds)
+    for observer in (dp.message, dp.edited_message, dp.callback_query, dp.inline_query, dp.chosen_inline_result):
+        observer.outer_middleware(language)
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
+        observer.outer_middleware(throttle)
+    dp.include_routers(*routers())
+    dp.errors.register(on_error)
+    dp.startup.register(on_startup)
+    return dp
+
+
+async def on_error(event: ErrorEvent, services: Services) -> bool:
+    """Log the failure with its traceback but never the user's text; apologise to the user."""
+    update = event.update
+    log.error("handler failed on update %s (%s): %s", update.update_id, update.event_type,
+              type(event.exception).__name__, exc_info=event.exception)
+    message: Message | None = update.message or update.edited_message
+    if message is None and update.callback_query is not None:
+        cb_message = update.callback_query.message
+        message = cb_message if isinstance(cb_message, Message) else None
+    if message is not None:
+        try:
+            await message.answer(gettext_for("kk")("Sorry, something went wrong. Please try again."))
+        except Exception as exc:  # the apology itself may fail (network): nothing more to do
+            log.warning("could not send the apology: %s", type(exc).__name__)
+    return True
+
+
+async def on_startup(bot: Bot, services: Services) -> None:
+    me = await bot.get_me()
+    services.bot_username = me.username or ""
+    for lang in ("kk", "ru"):
+        t = gettext_for(lang)
+        commands = [BotCommand(command=c, description=t(d)) for c, d in COMMANDS]
+        code = None if lang == "kk" else lang  # kk is the default for everyone else
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+    log.info("bot @%s ready", services.bot_username)
+
+
+def open_services(settings: Settings) -> Services:
+    from bot.storage import Storage
+    from embeddings.engine import Engine
+    from knowledge import load_corpus
+    from knowledge.topics import load_quiz, load_topics, validate
+
+    corpus = load_corpus(*settings.corpus_paths())
+    topics, quiz = load_topics(), load_quiz()
+    validate(topics, quiz, corpus)
+    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)
+    storage = Storage.in_data_dir(settings.data_dir, settings.user_hash_salt.get_secret_value(),
+                                  log_questions=settings.log_questions)
+    return Services(engine=engine, storage=storage, settings=settings, topics=topics, quiz=quiz)
+
+
+# -- webhook ---------------------------------------------------------------------------------------------
+def build_webhook_app(dp: Dispatcher, bot: Bot, services: Services) -> web.Application:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    settings = services.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+
+    async def healthz(request: web.Request) -> web.Response:
+        ready = services.engine.index is not None and services.engine.index.index.ntotal > 0
+        return web.json_response({"status": "ok" if ready else "starting", "index_loaded": ready},
+                                 status=200 if ready else 503)
+
+    app.router.add_get("/healthz", healthz)
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
+    setup_application(app, dp, bot=bot)
+
+    async def set_webhook(_: web.Application) -> None:
+        await bot.set_webhook(f"{settings.webhook_url}{settings.webhook_path}", secret_token=secret,
+                              drop_pending_updates=settings.drop_pending_updates,
+                              allowed_updates=dp.resolve_used_update_types())
+
+    if settings.webhook_url:
+        app.on_startup.append(set_webhook)
+    return app
+
+
+async def _serve(settings: Settings, services: Services) -> None:
+    bot = create_bot(settings)
+    dp = create_dispatcher(services)
+    try:
+        if settings.bot_mode == "webhook":
+            app = build_webhook_app(dp, bot, services)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+            await site.start()
+            log.info("webhook listening on %s:%d%s", settings.listen_host, settings.listen_port,
+                     settings.webhook_path)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+            await runner.cleanup()
+        else:
+            await bot.delete_webhook(drop_pending_updates=settings.drop_pending_updates)
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await bot.session.close()
+        services.shutdown()
+
+
+def run_bot(settings: Settings) -> int:
+    services = open_services(settings)
+    asyncio.run(_serve(settings, services))
+    return 0

@@ -1,0 +1,181 @@
+"""The small embedded database: feedback, abstentions, interface language and quiz progress.
+
+SQLite in the data directory, created on first use; the schema is versioned with `PRAGMA user_version`
+and migrated forward step by step.  Users are stored only as a salted hash of their Telegram id, and a
+question's text only when the operator turned question logging on.  A locked or unwritable database
+never stops the bot from answering: a write is retried briefly and, failing that, logged and dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "feedback.sqlite3"
+WRITE_ATTEMPTS = 4
+
+# Each entry moves the schema from version i to i + 1.  Never edit a released step: add one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        day TEXT NOT NULL,
+        user_hash TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('answer', 'abstain', 'vote')),
+        question TEXT,
+        passages TEXT NOT NULL DEFAULT '[]',
+        confidence REAL,
+        vote INTEGER
+    );
+    CREATE INDEX events_day ON events(day);
+    CREATE INDEX events_kind ON events(kind);
+    CREATE TABLE users (
+        user_hash TEXT PRIMARY KEY,
+        lang TEXT NOT NULL,
+        updated REAL NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE quiz_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        user_hash TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        correct INTEGER NOT NULL
+    );
+    CREATE INDEX quiz_user ON quiz_answers(user_hash, id);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # answer | abstain | vote
+    user_hash: str
+    lang: str
+    passages: tuple[str, ...] = ()
+    confidence: float | None = None
+    question: str | None = None
+    vote: int | None = None
+
+
+class Storage:
+    def __init__(self, path: Path, salt: str, *, log_questions: bool = False) -> None:
+        self.path = Path(path)
+        self._salt = salt.encode()
+        self.log_questions = log_questions
+        self._local = threading.local()
+        self._migrate_lock = threading.Lock()
+        self._ready = False
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, salt: str, *, log_questions: bool = False) -> Storage:
+        return cls(Path(data_dir) / DB_FILE, salt, log_questions=log_questions)
+
+    def user_hash(self, user_id: int) -> str:
+        """A salted hash: stable per user for grouping, useless to recover the id without the salt."""
+        return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:24]
+
+    # -- connection and schema -----------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=2000")
+            self._local.conn = conn
+        if not self._ready:
+            with self._migrate_lock:
+                if not self._ready:
+                    self.migrate(conn)
+                    self._ready = True
+        return conn
+
+    @staticmethod
+    def migrate(conn: sqlite3.Connection) -> int:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for step in range(version, len(MIGRATIONS)):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, MIGRATIONS[step].split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+            log.info("feedback database migrated to schema version %d", step + 1)
+        return len(MIGRATIONS)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _write(self, sql: str, params: tuple) -> bool:
+        """One write, retried while the database is locked; False (logged) when it could not be done."""
+        delay = 0.05
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._conn().execute(sql, params)
+                return True
+            except sqlite3.OperationalError as exc:
+                if attempt == WRITE_ATTEMPTS or ("locked" not in str(exc) and "busy" not in str(exc)):
+                    log.error("feedback write dropped after %d attempt(s): %s", attempt, exc)
+                    return False
+                time.sleep(delay)
+                delay *= 2
+            except sqlite3.Error as exc:
+                log.error("feedback write dropped: %s", exc)
+                return False
+        return False
+
+    # -- writes ----------------------------------------------------------------------------------------
+    def record(self, event: Event) -> bool:
+        now = time.time()
+        return self._write(
+            "INSERT INTO events (ts, day, user_hash, lang, kind, question, passages, confidence, vote)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now, time.strftime("%Y-%m-%d", time.gmtime(now)), event.user_hash, event.lang, event.kind,
+             event.question if self.log_questions else None, json.dumps(list(event.passages)),
+             event.confidence, event.vote),
+        )
+
+    def set_language(self, user_hash: str, lang: str) -> bool:
+        return self._write(
+            "INSERT INTO users (user_hash, lang, updated) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_hash) DO UPDATE SET lang = excluded.lang, updated = excluded.updated",
+            (user_hash, lang, time.time()),
+        )
+
+    def record_quiz(self, user_hash: str, question_id: str, topic: str, correct: bool) -> bool:
+        return self._write(
+            "INSERT INTO quiz_answers (ts, user_hash, question_id, topic, correct) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), user_hash, question_id, topic, int(correct)),
+        )
+
+    # -- reads -----------------------------------------------------------------------------------------
+    def language(self, user_hash: str) -> str | None:
+        try:
+            row = self._conn().execute("SELECT lang FROM users WHERE user_hash = ?", (user_hash,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("language lookup failed: %s", exc)
+            return None
+        return row[0] if row else None
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self._conn().execute(sql, params).fetchall()

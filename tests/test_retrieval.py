@@ -1,0 +1,184 @@
+"""Retrieval: normalisation, the index on disk (staleness, corruption), ranking, abstention, eval floors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embeddings.engine import CharTfidfBaseline, Engine, index_dir
+from embeddings.evaluate import evaluate, load_questions
+from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, load_index, open_index
+from embeddings.model import model_id
+from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_cyrillic, stem, words
+from knowledge import Corpus
+
+DEV = Path(__file__).parent / "data" / "dev.jsonl"
+
+
+# -- normalisation --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kazakh", "folded"), [
+    ("ә", "а"), ("ғ", "г"), ("қ", "к"), ("ң", "н"), ("ө", "о"), ("ұ", "у"), ("ү", "у"), ("һ", "х"), ("і", "и"),
+    ("Ә", "а"), ("Қ", "к"), ("І", "и"),
+])
+def test_each_kazakh_letter_folds_to_its_russian_keyboard_look_alike(kazakh: str, folded: str) -> None:
+    assert fold(kazakh) == folded
+
+
+def test_russian_keyboard_spelling_meets_kazakh_spelling() -> None:
+    n = Normalizer()
+    assert n.tokens("кассациялык шагым") == n.tokens("Кассациялық шағым")
+    assert n.tokens("жабирленушинин кукыгы") == n.tokens("жәбірленушінің құқығы")
+
+
+@pytest.mark.parametrize(("latin", "cyrillic"), [
+    ("şağym", "шағым"), ("qūqyq", "құқық"), ("sot", "сот"), ("äkim", "әкім"), ("öñir", "өңір"),
+    ("shagym", "шағым"), ("zhauap", "жауап"), ("chek", "чек"), ("jäbirlenuşi", "жәбірленуші"),
+])
+def test_latin_script_maps_to_cyrillic(latin: str, cyrillic: str) -> None:
+    assert fold(latin_to_cyrillic(latin)) == fold(cyrillic)
+
+
+def test_latin_and_cyrillic_questions_share_stems() -> None:
+    n = Normalizer()
+    assert set(n.tokens("kassatsiyalyq şağymdy kim beredi")) >= {stem("кассациялык"), stem("шагым")}
+    assert set(n.tokens("qylmystyq is")) == set(n.tokens("қылмыстық іс"))
+
+
+def test_suffixes_are_stripped_consistently() -> None:
+    assert stem(fold("шағымды")) == stem(fold("шағымның")) == stem(fold("шағым"))
+    assert stem(fold("соттың")) == stem(fold("сотқа"))
+
+
+def test_abbreviations_come_from_the_texts_own_definitions(corpus: Corpus) -> None:
+    found = find_abbreviations(p.text for p in corpus.passages)
+    assert "ҚПК" in found and any("процестік" in w for w in found["ҚПК"])
+    n = Normalizer(found)
+    tokens = n.tokens("ҚПК-нің 485-бабы")
+    assert stem(fold("кодексінің")) in tokens and "кпк" in tokens
+    assert "нин" not in tokens  # the case ending after an abbreviation is not a word
+
+
+def test_russian_glossary_bridges_to_kazakh_stems() -> None:
+    n = Normalizer()
+    q = n.query_tokens("Кто может подать кассационную жалобу?")
+    assert stem(fold("шағым")) in q and stem(fold("кассациялық")) in q
+    assert set(n.query_tokens("срок")) & {stem(fold("мерзім"))}
+
+
+def test_words_split_compounds_and_drop_numbers() -> None:
+    assert words("ҚПК-нің 485-бабы") == ["кпк", "бабы"]
+
+
+# -- index on disk --------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_index_loads_without_re_embedding(engine: Engine, corpus: Corpus, data_dir: Path) -> None:
+    directory = index_dir(data_dir, "embedded")
+    loaded = load_index(corpus, model_id("embedded"), directory)
+    assert loaded.index.ntotal == engine.index.index.ntotal > len(corpus.passages)
+    assert loaded.manifest.corpus == corpus.fingerprint and loaded.manifest.model == model_id("embedded")
+
+
+def _copy_index(engine: Engine, data_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "idx"
+    shutil.copytree(index_dir(data_dir, "embedded"), target)
+    return target
+
+
+@pytest.mark.slow
+def test_truncated_index_is_detected_and_rebuilt(engine: Engine, corpus: Corpus, data_dir: Path, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    d = _copy_index(engine, data_dir, tmp_path)
+    blob = (d / INDEX_FILE).read_bytes()
+    (d / INDEX_FILE).write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(StaleIndex, match="truncated or corrupt"):
+        load_index(corpus, model_id("embedded"), d)
+    with caplog.at_level(logging.WARNING):
+        rebuilt = open_index(corpus, engine.model, model_id("embedded"), d)
+    assert "rebuilding the index" in caplog.text and "corrupt" in caplog.text
+    assert rebuilt.index.ntotal == engine.index.index.ntotal
+    assert load_index(corpus, model_id("embedded"), d).index.ntotal == rebuilt.index.ntotal
+
+
+@pytest.mark.slow
+def test_index_of_another_model_or_changed_texts_is_stale(engine: Engine, corpus: Corpus, data_dir: Path,
+                                                          tmp_path: Path) -> None:
+    d = _copy_index(engine, data_dir, tmp_path)
+    with pytest.raises(StaleIndex, match="model"):
+        load_index(corpus, "BAAI/bge-m3", d)
+    manifest = json.loads((d / MANIFEST_FILE).read_text())
+    manifest["corpus"] = "0" * 16
+    (d / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(StaleIndex, match="knowledge base changed"):
+        load_index(corpus, model_id("embedded"), d)
+    (d / MANIFEST_FILE).write_text("{not json")
+    with pytest.raises(StaleIndex, match="manifest unreadable"):
+        load_index(corpus, model_id("embedded"), d)
+
+
+# -- answers --------------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Кассациялық шағымда не көрсетілуі керек?", "2025-cassation:7"),
+    ("кассациялык шагым кандай тилде жазылады", "2025-cassation:7"),
+    ("Может ли кассационный суд ухудшить положение осуждённого?", "2025-cassation:14"),
+    ("Судьяның қызметіне араласуға бола ма?", "1998-1:4"),
+])
+def test_questions_find_their_paragraph(engine: Engine, question: str, expected: str) -> None:
+    answer = engine.ask(question, k=3)
+    assert answer.answered
+    assert expected in [h.passage.id for h in answer.hits]
+    best = answer.hits[0]
+    assert best.highlights and all(0 <= i < len(best.passage.sentences) for i in best.highlights)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Ажырасу кезінде алимент қалай өндіріледі?", "Какая погода будет завтра в Алматы?",
+    "Как рассчитать налог на имущество?", "борщ рецепт", "Футбол матчы қашан басталады?",
+])
+def test_out_of_scope_questions_are_refused(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered and answer.best is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["", "   ", "???", "🙂🙂", "<b>&amp;</b>"])
+def test_empty_or_symbol_questions_are_refused(engine: Engine, question: str) -> None:
+    assert not engine.ask(question).answered
+
+
+@pytest.mark.slow
+def test_results_are_distinct_paragraphs(engine: Engine) -> None:
+    hits = engine.ask("кассациялық шағым", k=5).hits
+    assert len({h.passage.id for h in hits}) == len(hits) == 5
+
+
+# -- the dev set: a floor that is raised as retrieval improves -----------------------------------------------
+FLOORS = {  # (R@1, R@3) per tag; see README "Evaluation" for the current figures
+    "kk": (0.70, 0.88), "kk-translit": (0.80, 0.95), "kk-latn": (0.55, 0.80), "ru": (0.55, 0.80),
+}
+OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.85, 0.10
+
+
+@pytest.mark.slow
+def test_dev_set_figures_stay_above_the_floor(engine: Engine) -> None:
+    questions = load_questions(DEV)
+    assert len(questions) >= 150
+    result = evaluate(questions, engine.ask)
+    table = result["table"]
+    for tag, (r1, r3) in FLOORS.items():
+        assert table[tag]["R@1"] >= r1, (tag, table[tag])
+        assert table[tag]["R@3"] >= r3, (tag, table[tag])
+    assert result["oos_abstention"] >= OOS_FLOOR
+    assert result["false_abstention"] <= FALSE_ABSTENTION_CEILING
+
+
+@pytest.mark.slow
+def test_baseline_runs_on_the_same_questions(corpus: Corpus) -> None:
+    questions = load_questions(DEV)[:30]
+    result = evaluate(questions, CharTfidfBaseline(corpus).ask)
+    assert 0.0 < result["table"]["kk"]["R@5"] <= 1.0

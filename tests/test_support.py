@@ -1,0 +1,156 @@
+"""Support staff and curators: inline quoting, feedback under load, /stats for admins, the report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_bot, create_dispatcher
+from bot.callbacks import PassageCB
+from bot.report import as_csv, as_json, as_text, build_report, group_questions
+from bot.storage import Event, Storage
+from embeddings.engine import Engine
+from tests.fake_bot_api import FakeBotAPI, async_test, parse_telegram_html
+from tests.test_bot import exchange, make_services
+
+pytestmark = pytest.mark.slow
+ADMIN, USER = 424242, 100003
+
+
+@async_test(timeout=120)
+async def test_inline_query_returns_citation_bearing_results(engine: Engine, tmp_path: Path) -> None:
+    async with FakeBotAPI() as api:
+        services = make_services(engine, tmp_path, api.base_url)
+        bot, dp = create_bot(services.settings), create_dispatcher(services)
+        async with api.polling(dp, bot):
+            api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER))
+            [call] = await api.wait_for("answerInlineQuery")
+            assert call.ok, call.description
+            results = call.params["results"]
+            assert 1 <= len(results) <= 10 and call.params.get("next_offset")
+            assert any("7-тармақ" in r["title"] for r in results)
+            for r in results:
+                assert "нормативтік қаулысы" in r["title"] or "мақала" in r["title"]
+                content = r["input_message_content"]["message_text"]
+                visible = parse_telegram_html(content)  # valid for Telegram's parser
+                assert r["title"] in visible and len(visible) <= 4096
+            assert str(call.params.get("is_personal")).lower() == "true"
+            # the next page, then an out-of-scope query
+            api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER,
+                                                    offset=call.params["next_offset"]))
+            api.push_update(api.inline_query_update("борщ рецепті қандай", user_id=USER))
+            calls = await api.wait_for("answerInlineQuery", count=3)
+            page2 = calls[1].params["results"]
+            assert page2 and not {r["id"] for r in page2} & {r["id"] for r in results}
+            [nf] = calls[2].params["results"]
+            assert nf["id"] == "not-found" and "t.me/kassatsiya_test_bot" in json.dumps(nf)
+            api.push_update(api.inline_query_update("", user_id=USER))
+            empty = (await api.wait_for("answerInlineQuery", count=4))[3]
+            assert len(empty.params["results"]) >= 5
+
+
+@async_test(timeout=120)
+async def test_a_hundred_concurrent_votes_are_all_recorded(engine: Engine, tmp_path: Path) -> None:
+    async with FakeBotAPI() as api:
+        services = make_services(engine, tmp_path, api.base_url)
+        bot, dp = create_bot(services.settings), create_dispatcher(services)
+        async with api.polling(dp, bot, timeout=30):
+            [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=USER))
+            i = services.ordinal(engine.corpus.get("2025-cassation:7"))
+            for n in range(100):
+                act = "up" if n % 4 else "down"
+                api.push_update(api.callback_update(PassageCB(v=services.version, act=act, i=i).pack(),
+                                                    message_id=ans.message_id, user_id=200000 + n))
+            await api.wait_for("answerCallbackQuery", count=100, timeout=60)
+        votes = services.storage.query("SELECT vote, COUNT(*), COUNT(DISTINCT user_hash) FROM events"
+                                       " WHERE kind = 'vote' GROUP BY vote ORDER BY vote")
+        assert votes == [(-1, 25, 25), (1, 75, 75)]
+
+
+@async_test(timeout=120)
+async def test_stats_answers_admins_only(engine: Engine, tmp_path: Path) -> None:
+    async with FakeBotAPI() as api:
+        services = make_services(engine, tmp_path, api.base_url, admin_ids=[ADMIN])
+        bot, dp = create_bot(services.settings), create_dispatcher(services)
+        api.user(ADMIN, language_code="kk")
+        api.user(USER, language_code="kk")
+        async with api.polling(dp, bot):
+            await exchange(api, api.message_update("кассациялық шағымның мазмұны", user_id=USER))
+            [other] = await exchange(api, api.message_update("/stats", user_id=USER))
+            assert "Белгісіз команда" in other.text
+            [stats] = await exchange(api, api.message_update("/stats", user_id=ADMIN))
+            assert "Статистика" in stats.text and "Сұрақтар: 1" in stats.text
+
+
+def test_storage_never_stores_raw_ids_or_texts_by_default(tmp_path: Path) -> None:
+    s = Storage(tmp_path / "f.sqlite3", "salt")
+    h = s.user_hash(123456789)
+    assert "123456789" not in h and h == s.user_hash(123456789) != Storage(tmp_path / "g", "other").user_hash(
+        123456789)
+    s.record(Event("abstain", h, "kk", question="секретный вопрос"))
+    raw = (tmp_path / "f.sqlite3").read_bytes() + (tmp_path / "f.sqlite3-wal").read_bytes()
+    assert "секретный".encode() not in raw and b"123456789" not in raw
+    assert s.query("PRAGMA user_version")[0][0] == 2
+
+
+def test_an_unwritable_database_is_logged_and_dropped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    s = Storage(blocker / "f.sqlite3", "salt")
+    with pytest.raises(Exception):  # noqa: B017 - the first touch reports it; writes afterwards do not raise
+        s.query("SELECT 1")
+    s2 = Storage(tmp_path / "ok.sqlite3", "salt")
+    conn = s2._conn()
+    conn.execute("BEGIN EXCLUSIVE")  # another writer holds the lock
+    other = Storage(tmp_path / "ok.sqlite3", "salt")
+    other._ready = True
+    import time
+
+    t0 = time.monotonic()
+    assert other.record(Event("answer", "h", "kk")) is False
+    assert time.monotonic() - t0 < 15
+    assert "dropped" in caplog.text
+    conn.execute("ROLLBACK")
+
+
+def seeded(tmp_path: Path) -> Storage:
+    s = Storage(tmp_path / "feedback.sqlite3", "salt", log_questions=True)
+    u = s.user_hash(1)
+    for q in ["ажырасу алименті қанша", "Ажырасу алименті қанша?", "ажырасу алимент канша", "салық декларациясы",
+              "салык декларациясы калай"]:
+        s.record(Event("abstain", u, "kk", question=q, confidence=0.1))
+    for _ in range(3):
+        s.record(Event("answer", u, "kk", passages=("2025-cassation:7",), confidence=0.9))
+    s.record(Event("vote", u, "kk", passages=("2025-cassation:8",), vote=-1))
+    s.record(Event("vote", u, "kk", passages=("2025-cassation:8",), vote=-1))
+    s.record(Event("vote", u, "kk", passages=("2025-cassation:7",), vote=1))
+    return s
+
+
+def test_report_groups_near_duplicates(tmp_path: Path) -> None:
+    r = build_report(seeded(tmp_path))
+    assert r.questions == 8 and r.answered == 3 and r.up == 1 and r.down == 2
+    assert [g.count for g in r.unanswered] == [3, 2]
+    assert r.voted_down == [("2025-cassation:8", 2)]
+    text = as_text(r)
+    assert "3 × ажырасу алименті қанша" in text and "38%" in text
+    assert json.loads(as_json(r))["unanswered"][0]["count"] == 3
+    assert "voted_down,2025-cassation:8,2" in as_csv(r)
+    assert len(group_questions(["a b c", "x y z"])) == 2
+
+
+def test_report_command_line(tmp_path: Path) -> None:
+    seeded(tmp_path).close()
+    env = {"DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--format", "json"], capture_output=True,
+                         text=True, env=env, check=True)
+    assert json.loads(out.stdout)["answered"] == 3
+    bad = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--since", "yesterday"], capture_output=True,
+                         text=True, env=env)
+    assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr
+    asyncio.run(asyncio.sleep(0))
