@@ -85,13 +85,12 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dict[str, float]:
+    from bot.i18n import gettext_for
+    from bot.render import answer_html
     from embeddings.engine import CharTfidfBaseline, Engine
     from embeddings.index import build_index
     from embeddings.model import model_id
     from knowledge import load_corpus
-
-    from bot.i18n import gettext_for
-    from bot.render import answer_html
 
     env = {**os.environ, "DATA_DIR": str(settings.data_dir), "EMBEDDING_MODEL": settings.embedding_model,
            "TOKENIZERS_PARALLELISM": "false"}
