@@ -85,7 +85,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
-SAMPLE_QUESTION = "Қылмыстық іс бойынша кассациялық шағымды кім бере алады?"
+SAMPLE_QUESTION = "Кассациялық шағым қай тілде жазылуы керек?"
 
 
 def open_engine(settings: Settings, *, rebuild: bool = False):

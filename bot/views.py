@@ -15,7 +15,7 @@ from knowledge import Passage
 
 # Example questions offered on /start and when nothing was found (message ids in the catalogues).
 EXAMPLES = (
-    "Who may file a cassation complaint in a criminal case?",
+    "In what language must a cassation complaint be written?",
     "What must a cassation complaint contain?",
     "May the cassation court worsen the convict's position?",
     "When is a cassation complaint returned without consideration?",
