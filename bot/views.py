@@ -90,7 +90,10 @@ def answer_view(s: Services, answer: Answer, t: Gettext) -> View:
 def suggestions(s: Services, answer: Answer | None) -> list[tuple[str, str]]:
     """(label, callback) pairs: curated questions near the failed one, else the examples."""
     out: list[tuple[str, str]] = []
-    if answer is not None:
+    # A near miss gets the curated questions of the closest paragraphs; a question far from the subject
+    # (divorce, weather) gets the general examples instead, which say what the bot is for.
+    near_miss = answer is not None and answer.confidence >= s.engine.retriever.weights.threshold / 2
+    if answer is not None and near_miss:
         for hit in answer.hits[:3]:
             hints = [h for h in s.engine.corpus.hints.get(hit.passage.id, []) if h.endswith("?")]
             if hints:

@@ -41,13 +41,14 @@ async def test_inline_query_returns_citation_bearing_results(engine: Engine, tmp
                 assert r["title"] in visible and len(visible) <= 4096
             assert str(call.params.get("is_personal")).lower() == "true"
             # the next page, then an out-of-scope query
-            api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER,
-                                                    offset=call.params["next_offset"]))
-            api.push_update(api.inline_query_update("борщ рецепті қандай", user_id=USER))
-            calls = await api.wait_for("answerInlineQuery", count=3)
-            page2 = calls[1].params["results"]
+            # (both in flight at once: answers are matched to queries by id, not by arrival order)
+            more = api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER,
+                                                           offset=call.params["next_offset"]))
+            borsch = api.push_update(api.inline_query_update("борщ рецепті қандай", user_id=USER))
+            by_id = {c.params["inline_query_id"]: c for c in await api.wait_for("answerInlineQuery", count=3)}
+            page2 = by_id[more["inline_query"]["id"]].params["results"]
             assert page2 and not {r["id"] for r in page2} & {r["id"] for r in results}
-            [nf] = calls[2].params["results"]
+            [nf] = by_id[borsch["inline_query"]["id"]].params["results"]
             assert nf["id"] == "not-found" and "t.me/kassatsiya_test_bot" in json.dumps(nf)
             api.push_update(api.inline_query_update("", user_id=USER))
             empty = (await api.wait_for("answerInlineQuery", count=4))[3]
