@@ -14,6 +14,7 @@ these meet the passage's "кассациялық шағым":
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -129,6 +130,7 @@ def latin_to_cyrillic(word: str) -> str:
     return "".join(LATIN_LETTERS.get(ch, ch) for ch in out)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand words recur across passages and questions
 def stem(word: str) -> str:
     """Strip inflectional suffixes from a folded word while a stem of MIN_STEM letters remains."""
     for _ in range(3):

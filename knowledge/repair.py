@@ -246,21 +246,23 @@ def join_lines(lines: list[str], starts: list[bool], lang: str, stats: RepairSta
         if new_para:
             text += "\n" + line
             continue
-        prev_word = re.split(r"\s", text)[-1]
-        if re.search(r"\d-$", text) or (text.endswith("-") and line[:1].isupper()):
+        # Only the end of the text matters below; looking at a bounded tail keeps joining linear.
+        tail = text[-200:]
+        prev_word = re.split(r"\s", tail)[-1]
+        if re.search(r"\d-$", tail) or (text.endswith("-") and line[:1].isupper()):
             text += line
             stats.hyphen_joins += 1
-        elif re.search(r"[^\W\d_]-$", text) and line[:1].isalpha():
+        elif re.search(r"[^\W\d_]-$", tail) and line[:1].isalpha():
             if lang == "ru" and not re.search(r"(ико|-[^\W\d_]+)-$", prev_word):
                 text = text[:-1] + line
                 stats.dehyphenated += 1
             else:
                 text += line
                 stats.hyphen_joins += 1
-        elif re.search(r"\d$", text) and re.match(r"-[^\W\d_]", line):
+        elif re.search(r"\d$", tail) and re.match(r"-[^\W\d_]", line):
             text += line
             stats.hyphen_joins += 1
-        elif re.search(r"(^|[\s(])[\"«(]$", text) or line[:1] in ",;:.)»" or (line[:1] == '"' and _closes(text)):
+        elif re.search(r"(^|[\s(])[\"«(]$", tail) or line[:1] in ",;:.)»" or (line[:1] == '"' and _closes(text)):
             text += line
         else:
             text += " " + line
