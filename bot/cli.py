@@ -221,7 +221,7 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from bot.report import FORMATS, build_report
+    from bot.report import ALL_TIME, FORMATS, build_report
     from bot.storage import DB_FILE, Storage
 
     if args.since:
@@ -233,7 +233,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if not path.exists():
         return _fail(f"no feedback database at {path} yet (it is created when the bot first answers)")
     storage = Storage(path, settings.user_hash_salt.get_secret_value())
-    print(FORMATS[args.format](build_report(storage, args.since or "0000-00-00")))
+    print(FORMATS[args.format](build_report(storage, args.since or ALL_TIME)))
     return 0
 
 

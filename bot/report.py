@@ -81,7 +81,10 @@ def group_questions(texts: list[str], normalizer: Normalizer | None = None) -> l
     return sorted((g for _, g in groups), key=lambda g: -g.count)
 
 
-def build_report(storage: Storage, since: str = "0000-00-00", top: int = 20) -> Report:
+ALL_TIME = "0000-00-00"  # sorts before every stored day
+
+
+def build_report(storage: Storage, since: str = ALL_TIME, top: int = 20) -> Report:
     q = storage.query
     rows = q("SELECT day, SUM(kind = 'answer'), SUM(kind = 'abstain'), SUM(kind = 'vote' AND vote > 0),"
              " SUM(kind = 'vote' AND vote < 0) FROM events WHERE day >= ? GROUP BY day ORDER BY day", (since,))
@@ -104,7 +107,8 @@ def build_report(storage: Storage, since: str = "0000-00-00", top: int = 20) -> 
 
 
 def as_text(r: Report) -> str:
-    lines = [f"Since {r.since}: {r.questions} questions, {r.answered} answered "
+    period = "All time" if r.since == ALL_TIME else f"Since {r.since}"
+    lines = [f"{period}: {r.questions} questions, {r.answered} answered "
              f"({r.answer_rate:.0%}), votes 👍 {r.up} / 👎 {r.down}", "", "By day:"]
     lines += [f"  {d.day}  questions {d.questions:>5}  answered {d.answer_rate:>4.0%}  👍 {d.up:>4}  👎 {d.down:>4}"
               for d in r.days] or ["  (no data)"]
