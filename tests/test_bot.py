@@ -11,156 +11,112 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_webhook_app, create_bot, create_dispatcher
-from bot.services import Services
-from bot.settings import Settings, SettingsError, load_settings
-from bot.storage import Storage
+from bot.settings import SettingsError, load_settings
 from embeddings.engine import Engine
-from knowledge.topics import load_quiz, load_topics
+from tests.botkit import buttons, exchange, make_services, running_bot, texts
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, async_test
 
 pytestmark = pytest.mark.slow
 USER = 100001
 
 
-def make_services(engine: Engine, tmp: Path, api_url: str, **overrides: object) -> Services:
-    values: dict[str, object] = {"bot_token": DEFAULT_TOKEN, "telegram_api_url": api_url, "data_dir": tmp,
-                                 "throttle_burst": 50, **overrides}
-    settings = Settings(_env_file=None, **values)
-    storage = Storage.in_data_dir(tmp, "test-salt")
-    return Services(engine=engine, storage=storage, settings=settings, topics=load_topics(), quiz=load_quiz())
-
-
-def texts(api: FakeBotAPI) -> list[str]:
-    return [m.text for m in api.sent_messages()]
-
-
-def buttons(markup: dict | None) -> list[tuple[str, str]]:
-    if not markup:
-        return []
-    return [(b["text"], b.get("callback_data", "")) for row in markup["inline_keyboard"] for b in row]
-
-
-async def exchange(api: FakeBotAPI, update: dict, count: int = 1) -> list:
-    """Push one update and wait until `count` more messages were sent."""
-    before = len(api.sent_messages())
-    api.push_update(update)
-    deadline = asyncio.get_running_loop().time() + 30
-    while len(api.sent_messages()) < before + count:
-        assert asyncio.get_running_loop().time() < deadline, "no answer within 30 s"
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.05)  # nothing more than expected arrives
-    return api.sent_messages()[before:]
-
-
 @async_test(timeout=120)
 async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
+    async with running_bot(engine, tmp_path) as (api, services):
         api.user(USER, language_code="kk")
-        async with api.polling(dp, bot):
-            # /start: greeting, disclaimer, three example buttons
-            [start] = await exchange(api, api.message_update("/start", user_id=USER))
-            assert "кассация" in start.text and "заң кеңесі емес" in start.text
-            assert len([b for b in buttons(start.reply_markup) if b[1].startswith("a:")]) == 3
+        # /start: greeting, disclaimer, three example buttons
+        [start] = await exchange(api, api.message_update("/start", user_id=USER))
+        assert "кассация" in start.text and "заң кеңесі емес" in start.text
+        assert len([b for b in buttons(start.reply_markup) if b[1].startswith("a:")]) == 3
 
-            # a Kazakh question: the quote, highlighted sentence, citation, buttons
-            [ans] = await exchange(api, api.message_update("Кассациялық шағымда не көрсетілуі керек?", user_id=USER))
-            assert "<blockquote>" in ans.text and "<b>" in ans.text
-            assert "қылмыстық істер бойынша заңды күшіне енген сот актілерін кассациялық тәртіппен" in ans.text
-            assert "7-тармақ" in ans.text
-            labels = [b[0] for b in buttons(ans.reply_markup)]
-            assert "👍" in labels and "👎" in labels and "Басқа нәтижелер" in labels
+        # a Kazakh question: the quote, highlighted sentence, citation, buttons
+        [ans] = await exchange(api, api.message_update("Кассациялық шағымда не көрсетілуі керек?", user_id=USER))
+        assert "<blockquote>" in ans.text and "<b>" in ans.text
+        assert "қылмыстық істер бойынша заңды күшіне енген сот актілерін кассациялық тәртіппен" in ans.text
+        assert "7-тармақ" in ans.text
+        labels = [b[0] for b in buttons(ans.reply_markup)]
+        assert "👍" in labels and "👎" in labels and "Басқа нәтижелер" in labels
 
-            # Kazakh typed on a Russian keyboard finds the same paragraph
-            [tr] = await exchange(api, api.message_update("кассациялык шагымда не корсетилуи керек", user_id=USER))
-            assert "7-тармақ" in tr.text
+        # Kazakh typed on a Russian keyboard finds the same paragraph
+        [tr] = await exchange(api, api.message_update("кассациялык шагымда не корсетилуи керек", user_id=USER))
+        assert "7-тармақ" in tr.text
 
-            # out of scope: an honest "not found" and suggestions, never a quote
-            [oos] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
-            assert "табылмады" in oos.text and "<blockquote>" not in oos.text
-            assert buttons(oos.reply_markup)
+        # out of scope: an honest "not found" and suggestions, never a quote
+        [oos] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
+        assert "табылмады" in oos.text and "<blockquote>" not in oos.text
+        assert buttons(oos.reply_markup)
 
-            # buttons: next paragraph, vote, more results
-            data = dict((label, cb) for label, cb in buttons(ans.reply_markup))
-            [nxt] = await exchange(api, api.callback_update(data["Келесі ▶"], message_id=ans.message_id, user_id=USER))
-            assert "8-тармақ" in nxt.text
-            api.push_update(api.callback_update(data["👍"], message_id=ans.message_id, user_id=USER))
-            answers = await api.wait_for("answerCallbackQuery", count=2)
-            assert any("рақмет" in (a.params.get("text") or "") for a in answers)
-            [more] = await exchange(api, api.callback_update(data["Басқа нәтижелер"], message_id=ans.message_id,
-                                                             user_id=USER))
-            assert buttons(more.reply_markup) and all(cb.startswith("p:") for _, cb in buttons(more.reply_markup))
+        # buttons: next paragraph, vote, more results
+        data = dict((label, cb) for label, cb in buttons(ans.reply_markup))
+        [nxt] = await exchange(api, api.callback_update(data["Келесі ▶"], message_id=ans.message_id, user_id=USER))
+        assert "8-тармақ" in nxt.text
+        api.push_update(api.callback_update(data["👍"], message_id=ans.message_id, user_id=USER))
+        answers = await api.wait_for("answerCallbackQuery", count=2)
+        assert any("рақмет" in (a.params.get("text") or "") for a in answers)
+        [more] = await exchange(api, api.callback_update(data["Басқа нәтижелер"], message_id=ans.message_id,
+                                                         user_id=USER))
+        assert buttons(more.reply_markup) and all(cb.startswith("p:") for _, cb in buttons(more.reply_markup))
 
-            # a forged button: a polite alert, no crash, no message
-            sent = len(api.sent_messages())
-            api.push_update(api.callback_update("p:zzzzzz:show:1", message_id=ans.message_id, user_id=USER))
-            alerts = await api.wait_for("answerCallbackQuery", count=4)
-            assert alerts[-1].params.get("show_alert") in (True, "true") and "ескірген" in alerts[-1].params["text"]
-            await asyncio.sleep(0.2)
-            assert len(api.sent_messages()) == sent
+        # a forged button: a polite alert, no crash, no message
+        sent = len(api.sent_messages())
+        api.push_update(api.callback_update("p:zzzzzz:show:1", message_id=ans.message_id, user_id=USER))
+        alerts = await api.wait_for("answerCallbackQuery", count=4)
+        assert alerts[-1].params.get("show_alert") in (True, "true") and "ескірген" in alerts[-1].params["text"]
+        await asyncio.sleep(0.2)
+        assert len(api.sent_messages()) == sent
 
-            # /p shows a paragraph directly; a sticker gets a polite request for text
-            [p] = await exchange(api, api.message_update("/p 2016-1 1", user_id=USER))
-            assert "Конституцияның 14-бабының 1-тармағымен" in p.text
-            [st] = await exchange(api, api.sticker_update(user_id=USER))
-            assert "мәтінмен жазыңыз" in st.text
-        # commands registered for both interface languages
-        langs = {c.params.get("language_code") for c in api.calls_of("setMyCommands")}
-        assert langs == {None, "ru"}
-        # feedback recorded, without the question text by default
-        rows = services.storage.query("SELECT kind, question FROM events")
-        assert ("vote", None) in rows and any(k == "abstain" for k, _ in rows)
-        assert all(q is None for _, q in rows)
-        transcript = [{"in": "…", "out": re.sub(r"\s+", " ", t)[:300]} for t in texts(api)]
-        (tmp_path / "transcript.json").write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
+        # /p shows a paragraph directly; a sticker gets a polite request for text
+        [p] = await exchange(api, api.message_update("/p 2016-1 1", user_id=USER))
+        assert "Конституцияның 14-бабының 1-тармағымен" in p.text
+        [st] = await exchange(api, api.sticker_update(user_id=USER))
+        assert "мәтінмен жазыңыз" in st.text
+    # commands registered for both interface languages
+    langs = {c.params.get("language_code") for c in api.calls_of("setMyCommands")}
+    assert langs == {None, "ru"}
+    # feedback recorded, without the question text by default
+    rows = services.storage.query("SELECT kind, question FROM events")
+    assert ("vote", None) in rows and any(k == "abstain" for k, _ in rows)
+    assert all(q is None for _, q in rows)
+    transcript = [{"in": "…", "out": re.sub(r"\s+", " ", t)[:300]} for t in texts(api)]
+    (tmp_path / "transcript.json").write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
 
 
 @async_test(timeout=120)
 async def test_russian_interface_and_language_switch(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
+    async with running_bot(engine, tmp_path) as (api, _):
         api.user(USER, language_code="ru")
-        async with api.polling(dp, bot):
-            [help_] = await exchange(api, api.message_update("/help", user_id=USER))
-            assert "Как задать вопрос" in help_.text
-            [lang] = await exchange(api, api.message_update("/lang", user_id=USER))
-            kk = next(cb for label, cb in buttons(lang.reply_markup) if label == "Қазақша")
-            api.push_update(api.callback_update(kk, message_id=lang.message_id, user_id=USER))
-            await api.wait_for("editMessageText")
-            [help_kk] = await exchange(api, api.message_update("/help", user_id=USER))
-            assert "Қалай сұрауға болады" in help_kk.text
+        [help_] = await exchange(api, api.message_update("/help", user_id=USER))
+        assert "Как задать вопрос" in help_.text
+        [lang] = await exchange(api, api.message_update("/lang", user_id=USER))
+        kk = next(cb for label, cb in buttons(lang.reply_markup) if label == "Қазақша")
+        api.push_update(api.callback_update(kk, message_id=lang.message_id, user_id=USER))
+        await api.wait_for("editMessageText")
+        [help_kk] = await exchange(api, api.message_update("/help", user_id=USER))
+        assert "Қалай сұрауға болады" in help_kk.text
 
 
 @async_test(timeout=120)
 async def test_group_chats_answer_only_when_addressed(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with api.polling(dp, bot):
-            api.push_update(api.message_update("кассациялық шағым мерзімі", chat_type="supergroup"))
-            [reply] = await exchange(api, api.message_update("@kassatsiya_test_bot кассациялық шағымның мазмұны",
-                                                             chat_type="supergroup"))
-            assert "<blockquote>" in reply.text
-            await asyncio.sleep(0.3)
-            assert len(api.sent_messages()) == 1  # the unaddressed message got no answer
+    async with running_bot(engine, tmp_path) as (api, _):
+        api.push_update(api.message_update("кассациялық шағым мерзімі", chat_type="supergroup"))
+        [reply] = await exchange(api, api.message_update("@kassatsiya_test_bot кассациялық шағымның мазмұны",
+                                                         chat_type="supergroup"))
+        assert "<blockquote>" in reply.text
+        await asyncio.sleep(0.3)
+        assert len(api.sent_messages()) == 1  # the unaddressed message got no answer
 
 
 @async_test(timeout=120)
 async def test_flood_limits_and_network_drops_are_retried(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with api.polling(dp, bot):
-            api.fail_next("sendMessage", 429, retry_after=1)
-            [first] = await exchange(api, api.message_update("/start"))
-            assert "кассация" in first.text.lower() or "кассации" in first.text.lower()
-            api.drop_next("sendMessage")
-            [second] = await exchange(api, api.message_update("/help"))
-            assert second.text
-        failed = [c for c in api.calls_of("sendMessage") if not c.ok]
-        assert len(failed) == 2  # one 429 and one dropped connection, both retried to success
+    async with running_bot(engine, tmp_path) as (api, _):
+        api.fail_next("sendMessage", 429, retry_after=1)
+        [first] = await exchange(api, api.message_update("/start"))
+        assert "кассация" in first.text.lower() or "кассации" in first.text.lower()
+        api.drop_next("sendMessage")
+        [second] = await exchange(api, api.message_update("/help"))
+        assert second.text
+    failed = [c for c in api.calls_of("sendMessage") if not c.ok]
+    assert len(failed) == 2  # one 429 and one dropped connection, both retried to success
 
 
 @async_test(timeout=60)

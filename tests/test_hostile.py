@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_bot, create_dispatcher
 from embeddings.engine import Engine
-from tests.fake_bot_api import FakeBotAPI, async_test
-from tests.test_bot import exchange, make_services
+from tests.botkit import exchange, running_bot, texts
+from tests.fake_bot_api import async_test
 
 pytestmark = pytest.mark.slow
 
@@ -27,69 +26,62 @@ NASTY_TEXTS = [
 @async_test(timeout=600)
 async def test_two_hundred_mixed_updates(engine: Engine, tmp_path: Path) -> None:
     rng = random.Random(7)
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url, throttle_burst=1000)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with api.polling(dp, bot, timeout=30):
-            [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=1))
-            expected: Counter[int] = Counter()  # chat id → text messages that must get exactly one answer
-            pushed = 0
-            kinds: dict[int, str] = {}
-            for n in range(220):
-                user = 300000 + n
-                kind = rng.choice(["text", "text", "text", "sticker", "photo", "voice", "location", "document",
-                                   "forged", "edited", "channel"])
-                kinds[user] = kind
-                if kind == "text":
-                    api.push_update(api.message_update(rng.choice(NASTY_TEXTS), user_id=user))
-                    expected[user] += 1
-                elif kind == "edited":
-                    api.push_update(api.edited_message_update(rng.choice(NASTY_TEXTS), user_id=user))
-                    expected[user] += 1
-                elif kind == "forged":
-                    data = rng.choice(["p:zzz:show:1", "p:" + "9" * 60, "m:x:1.2.3", "q", "t:0:999:999",
-                                       "z:0:0:0:0:0", "a::", "l:xx", "d:abc:-5", "p:" + services.version + ":up:-1"])
-                    api.push_update(api.callback_update(data[:64], message_id=ans.message_id, user_id=user))
-                elif kind == "channel":
-                    api.push_update(api.channel_post_update(rng.choice(NASTY_TEXTS)))
-                else:
-                    builder = getattr(api, f"{kind}_update")
-                    api.push_update(builder(user_id=user))
-                    expected[user] += 1  # a polite request for text
-                pushed += 1
-                if n % 20 == 0:
-                    await asyncio.sleep(0.05)
-            deadline = asyncio.get_running_loop().time() + 60
-            while sum(1 for m in api.sent_messages() if m.chat_id in expected) < sum(expected.values()):
-                if asyncio.get_running_loop().time() > deadline:
-                    got = Counter(m.chat_id for m in api.sent_messages() if m.chat_id in expected)
-                    missing = {u: expected[u] - got[u] for u in expected if got[u] != expected[u]}
-                    raise AssertionError(f"not every message was answered: {missing}, {kinds.get(next(iter(missing)))}")
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)
-        assert pushed == 220
-        replies = Counter(m.chat_id for m in api.sent_messages() if m.chat_id in expected)
-        assert replies == expected  # exactly one answer per text (or non-text) message
-        apologies = [m for m in api.sent_messages() if "қате шықты" in m.text]
-        assert not apologies, "a handler failed"
-        failed = [c for c in api.calls if c.method == "sendMessage" and not c.ok]
-        assert not failed, [c.description for c in failed]
-        forged = [c for c in api.calls_of("answerCallbackQuery")]
-        assert all(c.ok for c in forged)
+    async with running_bot(engine, tmp_path, poll_timeout=30, throttle_burst=1000) as (api, services):
+        [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=1))
+        expected: Counter[int] = Counter()  # chat id → text messages that must get exactly one answer
+        pushed = 0
+        kinds: dict[int, str] = {}
+        for n in range(220):
+            user = 300000 + n
+            kind = rng.choice(["text", "text", "text", "sticker", "photo", "voice", "location", "document",
+                               "forged", "edited", "channel"])
+            kinds[user] = kind
+            if kind == "text":
+                api.push_update(api.message_update(rng.choice(NASTY_TEXTS), user_id=user))
+                expected[user] += 1
+            elif kind == "edited":
+                api.push_update(api.edited_message_update(rng.choice(NASTY_TEXTS), user_id=user))
+                expected[user] += 1
+            elif kind == "forged":
+                data = rng.choice(["p:zzz:show:1", "p:" + "9" * 60, "m:x:1.2.3", "q", "t:0:999:999",
+                                   "z:0:0:0:0:0", "a::", "l:xx", "d:abc:-5", "p:" + services.version + ":up:-1"])
+                api.push_update(api.callback_update(data[:64], message_id=ans.message_id, user_id=user))
+            elif kind == "channel":
+                api.push_update(api.channel_post_update(rng.choice(NASTY_TEXTS)))
+            else:
+                builder = getattr(api, f"{kind}_update")
+                api.push_update(builder(user_id=user))
+                expected[user] += 1  # a polite request for text
+            pushed += 1
+            if n % 20 == 0:
+                await asyncio.sleep(0.05)
+        deadline = asyncio.get_running_loop().time() + 60
+        while sum(1 for m in api.sent_messages() if m.chat_id in expected) < sum(expected.values()):
+            if asyncio.get_running_loop().time() > deadline:
+                got = Counter(m.chat_id for m in api.sent_messages() if m.chat_id in expected)
+                missing = {u: expected[u] - got[u] for u in expected if got[u] != expected[u]}
+                raise AssertionError(f"not every message was answered: {missing}, {kinds.get(next(iter(missing)))}")
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+    assert pushed == 220
+    replies = Counter(m.chat_id for m in api.sent_messages() if m.chat_id in expected)
+    assert replies == expected  # exactly one answer per text (or non-text) message
+    apologies = [m for m in api.sent_messages() if "қате шықты" in m.text]
+    assert not apologies, "a handler failed"
+    failed = [c for c in api.calls if c.method == "sendMessage" and not c.ok]
+    assert not failed, [c.description for c in failed]
+    forged = [c for c in api.calls_of("answerCallbackQuery")]
+    assert all(c.ok for c in forged)
 
 
 @async_test(timeout=120)
 async def test_a_flood_gets_one_slow_down(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        services.settings.throttle_burst = 3
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
+    async with running_bot(engine, tmp_path, throttle_burst=3) as (api, _):
         api.user(555, language_code="kk")
-        async with api.polling(dp, bot):
-            for _ in range(12):
-                api.push_update(api.message_update("/help", user_id=555))
-            await api.wait_for("sendMessage", count=4)
-            await asyncio.sleep(1.0)
-        texts = [m.text for m in api.sent_messages()]
-        assert sum("күте тұрыңыз" in t for t in texts) == 1
-        assert sum("Қалай сұрауға болады" in t for t in texts) == 3
+        for _ in range(12):
+            api.push_update(api.message_update("/help", user_id=555))
+        await api.wait_for("sendMessage", count=4)
+        await asyncio.sleep(1.0)
+    sent = texts(api)
+    assert sum("күте тұрыңыз" in t for t in sent) == 1
+    assert sum("Қалай сұрауға болады" in t for t in sent) == 3

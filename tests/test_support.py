@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_bot, create_dispatcher
 from bot.callbacks import PassageCB
 from bot.report import as_csv, as_json, as_text, build_report, group_questions
 from bot.storage import Event, Storage
 from embeddings.engine import Engine
-from tests.fake_bot_api import FakeBotAPI, async_test, parse_telegram_html
-from tests.test_bot import exchange, make_services
+from tests.botkit import exchange, running_bot
+from tests.fake_bot_api import async_test, parse_telegram_html
 
 pytestmark = pytest.mark.slow
 ADMIN, USER = 424242, 100003
@@ -24,68 +23,59 @@ ADMIN, USER = 424242, 100003
 
 @async_test(timeout=120)
 async def test_inline_query_returns_citation_bearing_results(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with api.polling(dp, bot):
-            api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER))
-            [call] = await api.wait_for("answerInlineQuery")
-            assert call.ok, call.description
-            results = call.params["results"]
-            assert 1 <= len(results) <= 10 and call.params.get("next_offset")
-            assert any("7-тармақ" in r["title"] for r in results)
-            for r in results:
-                assert "нормативтік қаулысы" in r["title"] or "мақала" in r["title"]
-                content = r["input_message_content"]["message_text"]
-                visible = parse_telegram_html(content)  # valid for Telegram's parser
-                assert r["title"] in visible and len(visible) <= 4096
-            assert str(call.params.get("is_personal")).lower() == "true"
-            # the next page, then an out-of-scope query
-            # (both in flight at once: answers are matched to queries by id, not by arrival order)
-            more = api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER,
-                                                           offset=call.params["next_offset"]))
-            borsch = api.push_update(api.inline_query_update("борщ рецепті қандай", user_id=USER))
-            by_id = {c.params["inline_query_id"]: c for c in await api.wait_for("answerInlineQuery", count=3)}
-            page2 = by_id[more["inline_query"]["id"]].params["results"]
-            assert page2 and not {r["id"] for r in page2} & {r["id"] for r in results}
-            [nf] = by_id[borsch["inline_query"]["id"]].params["results"]
-            assert nf["id"] == "not-found" and "t.me/kassatsiya_test_bot" in json.dumps(nf)
-            api.push_update(api.inline_query_update("", user_id=USER))
-            empty = (await api.wait_for("answerInlineQuery", count=4))[3]
-            assert len(empty.params["results"]) >= 5
+    async with running_bot(engine, tmp_path) as (api, _):
+        api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER))
+        [call] = await api.wait_for("answerInlineQuery")
+        assert call.ok, call.description
+        results = call.params["results"]
+        assert 1 <= len(results) <= 10 and call.params.get("next_offset")
+        assert any("7-тармақ" in r["title"] for r in results)
+        for r in results:
+            assert "нормативтік қаулысы" in r["title"] or "мақала" in r["title"]
+            content = r["input_message_content"]["message_text"]
+            visible = parse_telegram_html(content)  # valid for Telegram's parser
+            assert r["title"] in visible and len(visible) <= 4096
+        assert str(call.params.get("is_personal")).lower() == "true"
+        # the next page, then an out-of-scope query
+        # (both in flight at once: answers are matched to queries by id, not by arrival order)
+        more = api.push_update(api.inline_query_update("кассациялық шағымның мазмұны", user_id=USER,
+                                                       offset=call.params["next_offset"]))
+        borsch = api.push_update(api.inline_query_update("борщ рецепті қандай", user_id=USER))
+        by_id = {c.params["inline_query_id"]: c for c in await api.wait_for("answerInlineQuery", count=3)}
+        page2 = by_id[more["inline_query"]["id"]].params["results"]
+        assert page2 and not {r["id"] for r in page2} & {r["id"] for r in results}
+        [nf] = by_id[borsch["inline_query"]["id"]].params["results"]
+        assert nf["id"] == "not-found" and "t.me/kassatsiya_test_bot" in json.dumps(nf)
+        api.push_update(api.inline_query_update("", user_id=USER))
+        empty = (await api.wait_for("answerInlineQuery", count=4))[3]
+        assert len(empty.params["results"]) >= 5
 
 
 @async_test(timeout=120)
 async def test_a_hundred_concurrent_votes_are_all_recorded(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with api.polling(dp, bot, timeout=30):
-            [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=USER))
-            i = services.ordinal(engine.corpus.get("2025-cassation:7"))
-            for n in range(100):
-                act = "up" if n % 4 else "down"
-                api.push_update(api.callback_update(PassageCB(v=services.version, act=act, i=i).pack(),
-                                                    message_id=ans.message_id, user_id=200000 + n))
-            await api.wait_for("answerCallbackQuery", count=100, timeout=60)
-        votes = services.storage.query("SELECT vote, COUNT(*), COUNT(DISTINCT user_hash) FROM events"
-                                       " WHERE kind = 'vote' GROUP BY vote ORDER BY vote")
-        assert votes == [(-1, 25, 25), (1, 75, 75)]
+    async with running_bot(engine, tmp_path, poll_timeout=30) as (api, services):
+        [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=USER))
+        i = services.ordinal(engine.corpus.get("2025-cassation:7"))
+        for n in range(100):
+            act = "up" if n % 4 else "down"
+            api.push_update(api.callback_update(PassageCB(v=services.version, act=act, i=i).pack(),
+                                                message_id=ans.message_id, user_id=200000 + n))
+        await api.wait_for("answerCallbackQuery", count=100, timeout=60)
+    votes = services.storage.query("SELECT vote, COUNT(*), COUNT(DISTINCT user_hash) FROM events"
+                                   " WHERE kind = 'vote' GROUP BY vote ORDER BY vote")
+    assert votes == [(-1, 25, 25), (1, 75, 75)]
 
 
 @async_test(timeout=120)
 async def test_stats_answers_admins_only(engine: Engine, tmp_path: Path) -> None:
-    async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url, admin_ids=[ADMIN])
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
+    async with running_bot(engine, tmp_path, admin_ids=[ADMIN]) as (api, _):
         api.user(ADMIN, language_code="kk")
         api.user(USER, language_code="kk")
-        async with api.polling(dp, bot):
-            await exchange(api, api.message_update("кассациялық шағымның мазмұны", user_id=USER))
-            [other] = await exchange(api, api.message_update("/stats", user_id=USER))
-            assert "Белгісіз команда" in other.text
-            [stats] = await exchange(api, api.message_update("/stats", user_id=ADMIN))
-            assert "Статистика" in stats.text and "Сұрақтар: 1" in stats.text
+        await exchange(api, api.message_update("кассациялық шағымның мазмұны", user_id=USER))
+        [other] = await exchange(api, api.message_update("/stats", user_id=USER))
+        assert "Белгісіз команда" in other.text
+        [stats] = await exchange(api, api.message_update("/stats", user_id=ADMIN))
+        assert "Статистика" in stats.text and "Сұрақтар: 1" in stats.text
 
 
 def test_storage_never_stores_raw_ids_or_texts_by_default(tmp_path: Path) -> None:

@@ -1,0 +1,71 @@
+"""Helpers shared by the end-to-end bot tests (test_bot, test_study, test_support, test_hostile).
+
+They used to live in test_bot.py and were imported from there by the other test modules; here they have a home of
+their own, together with ``running_bot``, the one way these tests start the real bot against the fake Bot API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from bot.app import create_bot, create_dispatcher
+from bot.services import Services
+from bot.settings import Settings
+from bot.storage import Storage
+from embeddings.engine import Engine
+from knowledge.topics import load_quiz, load_topics
+from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
+
+
+def make_services(engine: Engine, tmp: Path, api_url: str, **overrides: object) -> Services:
+    """Services for a test: settings pointed at ``api_url`` and ``tmp`` (no .env file read), then ``overrides``."""
+    values: dict[str, object] = {"bot_token": DEFAULT_TOKEN, "telegram_api_url": api_url, "data_dir": tmp,
+                                 "throttle_burst": 50, **overrides}
+    settings = Settings(_env_file=None, **values)
+    storage = Storage.in_data_dir(tmp, "test-salt")
+    return Services(engine=engine, storage=storage, settings=settings, topics=load_topics(), quiz=load_quiz())
+
+
+@contextlib.asynccontextmanager
+async def running_bot(engine: Engine, tmp_path: Path, *, poll_timeout: float | None = None,
+                      **overrides: object) -> AsyncIterator[tuple[FakeBotAPI, Services]]:
+    """Start the fake Bot API and the real bot polling it; yield ``(api, services)`` while the bot is live.
+
+    ``overrides`` are settings (see ``make_services``); ``poll_timeout`` is passed to ``FakeBotAPI.polling`` (how long
+    to wait for polling to start and to stop). On exit polling stops first, then the fake server; what it recorded
+    (``api.calls``, ``api.sent_messages()``) and ``services.storage`` stay readable afterwards.
+    """
+    async with FakeBotAPI() as api:
+        services = make_services(engine, tmp_path, api.base_url, **overrides)
+        bot, dp = create_bot(services.settings), create_dispatcher(services)
+        polling: dict[str, Any] = {} if poll_timeout is None else {"timeout": poll_timeout}
+        async with api.polling(dp, bot, **polling):
+            yield api, services
+
+
+def texts(api: FakeBotAPI) -> list[str]:
+    """The texts of all messages the bot sent, in order."""
+    return [m.text for m in api.sent_messages()]
+
+
+def buttons(markup: dict | None) -> list[tuple[str, str]]:
+    """(label, callback_data) of every button of an inline keyboard, row by row."""
+    if not markup:
+        return []
+    return [(b["text"], b.get("callback_data", "")) for row in markup["inline_keyboard"] for b in row]
+
+
+async def exchange(api: FakeBotAPI, update: dict, count: int = 1) -> list[SentMessage]:
+    """Push one update and wait until `count` more messages were sent."""
+    before = len(api.sent_messages())
+    api.push_update(update)
+    deadline = asyncio.get_running_loop().time() + 30
+    while len(api.sent_messages()) < before + count:
+        assert asyncio.get_running_loop().time() < deadline, "no answer within 30 s"
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)  # nothing more than expected arrives
+    return api.sent_messages()[before:]
