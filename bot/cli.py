@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeError, load_corpus
+from knowledge.repair import RepairStats
 
 log = logging.getLogger("cassbot")
 
@@ -39,6 +40,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         passages = corpus.of(doc.id)
         numbered = [p for p in passages if p.number != "preamble"]
         deleted = [p.number for p in passages if p.deleted]
+        stats = corpus.stats.get(doc.id) or RepairStats()
         status = STATUS_LABELS.get(doc.status, doc.status)
         if doc.status_since:
             status += f" ({doc.status_since} бастап)"
@@ -50,6 +52,8 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
             "paragraphs": len(numbered),
             "preamble": any(p.number == "preamble" for p in passages),
             "deleted": deleted,
+            "repair": {"fragments_moved": stats.fragments_moved, "lines_left_raw": stats.lines_left_raw,
+                       "hyphen_joins": stats.hyphen_joins, "dehyphenated": stats.dehyphenated},
         })
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -61,6 +65,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
             extra += f"; алып тасталған: {', '.join(r['deleted'])}"
         print(f"{r['id']:<16} {r['kind']:<21} {r['status']:<32} {r['paragraphs']:>3} {unit}{extra}")
         print(f"{'':<16} {r['title']}")
+        fix = r["repair"]
+        print(f"{'':<16} repair: {fix['fragments_moved']} displaced link fragments put back, "
+              f"{fix['lines_left_raw']} left raw; {fix['dehyphenated']} words de-hyphenated, "
+              f"{fix['hyphen_joins']} hyphens kept across a line break")
     return 0
 
 

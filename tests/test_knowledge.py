@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -212,3 +213,26 @@ def test_catalog_fields(corpus: Corpus) -> None:
     assert corpus.document("2016-1").date == "2016-01-15"
     assert Path(TEXTS / d.file).read_bytes() == Path(
         "/work/shared/seeds/001_7e77fa0b6e32fb66.txt").read_bytes() if Path("/work/shared/seeds").exists() else True
+
+
+def test_docs_and_show_on_the_command_line(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    """The issue's acceptance: docs lists the five with their counts; show prints repaired text and notes apart."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert main(["docs", "--json"]) == 0
+    docs = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert [docs[i]["paragraphs"] for i in ("2016-1", "2025-cassation", "1998-1")] == [6, 18, 14]
+    assert docs["2016-1"]["preamble"] and docs["1998-1"]["deleted"] == ["2", "5"]
+    assert {docs[i]["kind"] for i in ("history", "judicial-bases")} == {"article"}
+    assert docs["2025-cassation"]["repair"]["fragments_moved"] > 0
+    assert all(d["repair"]["lines_left_raw"] == 0 for d in docs.values())
+
+    assert main(["show", "2016-1", "1"]) == 0
+    assert "Конституцияның 14-бабының 1-тармағымен" in capsys.readouterr().out
+    assert main(["show", "1998-1", "3"]) == 0
+    text, _, rest = capsys.readouterr().out.partition("\n\n[")
+    assert "Ескерту" not in text and "Ескерту" in rest
+    assert main(["show", "1998-1", "99"]) == 2
+    assert "no paragraph '99'" in capsys.readouterr().err
