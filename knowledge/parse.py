@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge.citation import passage_citation
 from knowledge.errors import KnowledgeError
 from knowledge.records import Document, Passage
-from knowledge.repair import LinkRepairer, RepairStats, repair_block, split_sentences
+from knowledge.repair import LinkRepairer, RepairStats, repair_block, restore_act_number, split_sentences
 
 _PARAGRAPH = re.compile(r"^ {3,}(\d+(?:-\d+)?)\.\s+(?=\S)")
 _NOTE = re.compile(r"^ {3,}Ескерту\.")
@@ -100,12 +100,14 @@ def _parse_resolution(doc: Document, text: str, path: Path, repairer: LinkRepair
     stats = RepairStats()
     blocks: list[Block] = []
 
-    def fix(raw_lines: list[str]) -> str:
+    def fix(raw_lines: list[str], amendment: bool = False) -> str:
         out = repair_block(raw_lines, "kk", True, repairer, stats)
+        if amendment or _DELETED.match(out):  # a note, or a deleted paragraph's "Алып тасталды - … қаулысымен"
+            out = restore_act_number(out, stats)
         blocks.append(Block("\n".join(raw_lines), out))
         return out
 
-    doc.notes = [fix(n) for n in doc_notes]
+    doc.notes = [fix(n, amendment=True) for n in doc_notes]
     passages: list[Passage] = []
     for order, unit in enumerate(units):
         if unit.number == "preamble" and not any(s.strip() for s in unit.lines):
@@ -119,7 +121,7 @@ def _parse_resolution(doc: Document, text: str, path: Path, repairer: LinkRepair
                 text=body,
                 citation=passage_citation(doc, unit.number),
                 deleted=bool(_DELETED.match(body)),
-                notes=[fix(n) for n in unit.notes],
+                notes=[fix(n, amendment=True) for n in unit.notes],
                 raw="\n".join(unit.lines),
                 order=order,
             )

@@ -299,3 +299,40 @@ def repair_block(raw_lines: list[str], lang: str, displaced_links: bool, repaire
         else:
             texts.append(_collapse(line.text))
     return join_lines(texts, [ln.indented for ln in lines], lang, stats)
+
+
+# Amendment notes cite the amending resolution as "DATE № N (in force from …)". The act number is a hyperlink,
+# so the extraction moved it like any other link text, but there is no double-space gap to show where from:
+# "22.12.2022 (№ 10 алғашқы ресми …" / "22.12.2022 (…) № 10 нормативтік қаулысымен" / "29.05.2025 № 10 № 2 (".
+# The date left without its number is the spot. Only when that is unambiguous (one bare date, one number out of
+# place) is the number moved back; the words stay the same, only the number's position changes.
+_BARE_DATE = re.compile(r"\b\d{2}\.\d{2}\.\d{4}(?= \()")
+_ACT_NUMBER = re.compile(r"(?:№|N) \d+")
+_DATE_BEFORE = re.compile(r"(?:\d{2}\.\d{2}\.\d{4}|\d{4}\.\d{2}\.\d{2}\.) $")
+_DATE_NUMBER_BEFORE = re.compile(r"(?:\d{2}\.\d{2}\.\d{4}|\d{4}\.\d{2}\.\d{2}\.) (?:№|N) \d+ $")
+
+
+def _in_place(text: str, number: re.Match[str]) -> bool:
+    """Right after its date; in "DATE № 10 № 2" the second number is the date's, the first one was moved there."""
+    before, after = text[: number.start()], text[number.end():]
+    return bool(_DATE_NUMBER_BEFORE.search(before)) or (bool(_DATE_BEFORE.search(before))
+                                                         and not _ACT_NUMBER.match(after[1:]))
+
+
+def restore_act_number(text: str, stats: RepairStats) -> str:
+    """Put a displaced "№ N" of an amending resolution back after the date it belongs to (see above)."""
+    bare = list(_BARE_DATE.finditer(text))
+    stray = [m for m in _ACT_NUMBER.finditer(text) if not _in_place(text, m)]
+    if len(bare) != 1 or len(stray) != 1:
+        return text
+    date, number = bare[0], stray[0]
+    start, end = number.start(), number.end()
+    if text[end:end + 1] == " ":
+        end += 1  # take the number with the space after it...
+    elif text[start - 1:start] == " ":
+        start -= 1  # ...or, at the end of a clause, with the space before it
+    text = text[:start] + text[end:]
+    at = date.end() if date.end() <= start else date.end() - (end - start)
+    stats.fragments_moved += 1
+    return f"{text[:at]} {number.group(0)}{text[at:]}"
+

@@ -36,6 +36,8 @@ GOLDEN = [
      "ҚПК-нің 488-бабының талаптарына сәйкес келуге тиіс."),
     ("2016-1:5", "(бұдан әрі – ӘҚБтК)  бесінші бөлігінің 3) тармақшасы);851-бабы",
      "(бұдан әрі – ӘҚБтК) 851-бабы бесінші бөлігінің 3) тармақшасы);"),
+    # a deleted paragraph: the amending act's number had left its date (no gap marks the spot)
+    ("1998-1:2", "22.12.2022 (алғашқы ресми № 10", "Сотының 22.12.2022 № 10 (алғашқы ресми жарияланған"),
     # a number sign glued to a bracket; resolution numbers with their word
     ("2016-1:3", "наурыздағы №  және 2000 жылғы 1 қарашадағы № ) 7/2 19-2 қаулылары",
      "наурыздағы № 7/2 және 2000 жылғы 1 қарашадағы № 19-2 қаулылары)"),
@@ -236,3 +238,30 @@ def test_docs_and_show_on_the_command_line(capsys: pytest.CaptureFixture, monkey
     assert "Ескерту" not in text and "Ескерту" in rest
     assert main(["show", "1998-1", "99"]) == 2
     assert "no paragraph '99'" in capsys.readouterr().err
+
+
+def test_amending_act_numbers_are_back_after_their_dates(corpus: Corpus) -> None:
+    """Every 1998-1 note cites "22.12.2022 № 10 (…)" and "29.05.2025 № 2 (…)", whatever the PDF did to the number."""
+    notes = [n for p in corpus.of("1998-1") for n in p.notes]
+    cited = [n for n in notes if "22.12.2022" in n]
+    assert len(cited) >= 8
+    for note in cited:
+        assert "22.12.2022 № 10 (" in note and note.count("№ 10") == 1, note
+    assert all("29.05.2025 № 2 (" in n for n in notes if "29.05.2025" in n)
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("Сотының 22.12.2022 (№ 10 алғашқы ресми) қаулысымен.", "Сотының 22.12.2022 № 10 (алғашқы ресми) қаулысымен."),
+    ("22.12.2022 (күнінен бастап) № 10 нормативтік", "22.12.2022 № 10 (күнінен бастап) нормативтік"),
+    ("22.12.2022 (бастап); 29.05.2025 № 10 № 2 (бастап)", "22.12.2022 № 10 (бастап); 29.05.2025 № 2 (бастап)"),
+    # ambiguous: two dates without a number, or nothing out of place — left as it is
+    ("22.12.2022 (бастап); 29.05.2025 (бастап) № 10", None),
+    ("2008.12.22. N 8; 31.03.2017 № 2 (бастап)", None),
+])
+def test_restore_act_number(before: str, after: str | None) -> None:
+    from knowledge.repair import RepairStats, restore_act_number
+
+    stats = RepairStats()
+    assert restore_act_number(before, stats) == (after or before)
+    assert stats.fragments_moved == (after is not None)
+
