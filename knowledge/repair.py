@@ -293,7 +293,10 @@ def repair_block(raw_lines: list[str], lang: str, displaced_links: bool, repaire
             stats.fragments_moved += 1
     texts: list[str] = []
     for i, line in enumerate(lines):
-        prev_open = i > 0 and bool(_REF_OPEN.search(texts[-1].split()[-1] if texts[-1].split() else ""))
+        prev_last = texts[-1].split()[-1] if i > 0 and texts[-1].split() else ""
+        # The line before ends in an open reference ("484-") or, across a page break, in a bare number whose
+        # noun was a link ("1)" … " бойынша … тармағы" → "1) тармағы бойынша"): the line's last word goes there.
+        prev_open = bool(_REF_OPEN.search(prev_last)) or (line.leading_gap and bool(_NUM.match(prev_last)))
         if displaced_links:
             texts.append(repairer.repair_line(line, prev_open, stats))
         else:

@@ -36,6 +36,9 @@ GOLDEN = [
      "ҚПК-нің 488-бабының талаптарына сәйкес келуге тиіс."),
     ("2016-1:5", "(бұдан әрі – ӘҚБтК)  бесінші бөлігінің 3) тармақшасы);851-бабы",
      "(бұдан әрі – ӘҚБтК) 851-бабы бесінші бөлігінің 3) тармақшасы);"),
+    # across a page break: the gap opens the next page's first line, the number before it is on the last page
+    ("2025-cassation:8", " бойынша қайтаруға негіз болған кемшіліктер жойылғаннан кейін шағым тармағы",
+     "бірінші бөлігінің 1) тармағы бойынша қайтаруға негіз болған кемшіліктер жойылғаннан кейін шағым кассациялық"),
     # a deleted paragraph: the amending act's number had left its date (no gap marks the spot)
     ("1998-1:2", "22.12.2022 (алғашқы ресми № 10", "Сотының 22.12.2022 № 10 (алғашқы ресми жарияланған"),
     # a number sign glued to a bracket; resolution numbers with their word
