@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 KAZAKH_FOLD = str.maketrans({
     "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е",
@@ -30,7 +30,7 @@ LATIN_DIGRAPHS = (
 )
 LATIN_LETTERS = {
     "a": "а", "ä": "ә", "á": "ә", "b": "б", "c": "ц", "ç": "ч", "d": "д", "e": "е", "f": "ф", "g": "г",
-    "ğ": "ғ", "h": "х", "i": "і", "ı": "ы", "ī": "и", "í": "и", "j": "ж", "k": "к", "l": "л", "m": "м",
+    "ğ": "ғ", "h": "х", "i": "і", "ı": "і", "ī": "и", "í": "и", "j": "ж", "k": "к", "l": "л", "m": "м",
     "n": "н", "ñ": "ң", "o": "о", "ö": "ө", "ó": "ө", "p": "п", "q": "қ", "r": "р", "s": "с", "ş": "ш",
     "t": "т", "u": "ұ", "ū": "ұ", "ü": "ү", "ú": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "ы",
     "z": "з",
@@ -122,12 +122,22 @@ def fold(text: str) -> str:
     return text.lower().translate(KAZAKH_FOLD)
 
 
-def latin_to_cyrillic(word: str) -> str:
-    """Transliterate one lower-case Latin-script Kazakh word to Cyrillic (unfolded)."""
+def latin_to_cyrillic(word: str, known: Callable[[str], bool] | None = None) -> str:
+    """Transliterate one lower-case Latin-script Kazakh word to Cyrillic (unfolded).
+
+    "ı" is І in the official 2021 alphabet ("negız" = негіз) but Ы in the Turkish-style spelling many people
+    use ("qılmıstıq" = қылмыстық); with ``known`` (does the corpus know this word?) the reading it knows wins.
+    """
     out = word
     for latin, cyr in LATIN_DIGRAPHS:
         out = out.replace(latin, cyr)
-    return "".join(LATIN_LETTERS.get(ch, ch) for ch in out)
+    readings = [out.replace("ı", letter) for letter in ("і", "ы")] if "ı" in out else [out]
+    cyrillic = ["".join(LATIN_LETTERS.get(ch, ch) for ch in r) for r in readings]
+    if known is not None:
+        for candidate in cyrillic:
+            if known(candidate):
+                return candidate
+    return cyrillic[0]
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same few thousand words recur across passages and questions
@@ -143,7 +153,7 @@ def stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
+def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Folded word tokens, Latin-script words transliterated; hyphenated compounds also split."""
     out: list[str] = []
     for tok in _TOKEN.findall(text):
@@ -151,7 +161,7 @@ def words(text: str) -> list[str]:
             tok = tok.split("-", 1)[0]  # "ҚПК-нің": the part after the hyphen is a case ending
         tok = tok.lower()
         if _LATIN.search(tok):
-            tok = latin_to_cyrillic(tok)
+            tok = latin_to_cyrillic(tok, known)
         tok = fold(tok)
         parts = tok.split("-")
         out.extend(p for p in parts if p and not p.isdigit())
@@ -168,16 +178,24 @@ class Normalizer:
             fold(k): tuple(stem(w) for phrase in v for w in words(phrase) if w not in STOP_WORDS)
             for k, v in (abbreviations or {}).items()
         }
+        self.lexicon: set[str] = set()  # stems the corpus uses: resolves ambiguous Latin letters
         self.glossary: dict[str, tuple[str, ...]] = {}
         for ru, kks in RU_KK_GLOSSARY.items():
             target = tuple(stem(w) for kk in kks for w in words(kk))
             self.glossary[fold(ru)] = target
             self.glossary[stem(fold(ru))] = target
 
+    def known_word(self, word: str) -> bool:
+        """A Cyrillic word whose stem the corpus uses (``lexicon`` is set by the retriever)."""
+        return stem(fold(word)) in self.lexicon
+
+    def words(self, text: str) -> list[str]:
+        return words(text, self.known_word if self.lexicon else None)
+
     def tokens(self, text: str) -> list[str]:
         """Stems for BM25, with abbreviations expanded (both sides) — used for passages."""
         out: list[str] = []
-        for w in words(text):
+        for w in self.words(text):
             if w in STOP_WORDS:
                 continue
             s = stem(w)
@@ -187,7 +205,7 @@ class Normalizer:
         return out
 
     def content_words(self, text: str) -> list[str]:
-        return [w for w in words(text) if w not in STOP_WORDS and len(w) > 1]
+        return [w for w in self.words(text) if w not in STOP_WORDS and len(w) > 1]
 
     def known(self, word: str, vocabulary: set[str]) -> bool:
         """A question word the system can use: a corpus stem, or a glossary term."""
@@ -196,7 +214,7 @@ class Normalizer:
     def query_tokens(self, text: str) -> list[str]:
         """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""
         out = self.tokens(text)
-        for w in words(text):
+        for w in self.words(text):
             for key in (w, stem(w)):
                 if key in self.glossary:
                     out.extend(self.glossary[key])

@@ -109,6 +109,7 @@ class Retriever:
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
         self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
         self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
+        self.normalizer.lexicon = self.vocabulary
         # What a passage "says" for the overlap evidence: its own stems and those of its hints.
         self.passage_vocab = [set(d) for d in (tok(p.text) for p in self.passages)]
         for i, doc in zip(self.hint_owner, hint_docs, strict=True):

@@ -42,6 +42,15 @@ def test_latin_script_maps_to_cyrillic(latin: str, cyrillic: str) -> None:
     assert fold(latin_to_cyrillic(latin)) == fold(cyrillic)
 
 
+def test_dotless_i_reads_as_the_corpus_knows_it() -> None:
+    """"ı" is І in the 2021 alphabet ("negız") and Ы in Turkish-style spelling ("qılmıstıq")."""
+    assert fold(latin_to_cyrillic("negız")) == fold("негіз")  # official reading without a lexicon
+    n = Normalizer()
+    n.lexicon = {stem(fold(w)) for w in ("негіз", "қылмыстық", "үкім")}
+    assert n.tokens("negız") == n.tokens("негіз") and n.tokens("ükım") == n.tokens("үкім")
+    assert n.tokens("qılmıstıq") == n.tokens("қылмыстық")
+
+
 def test_latin_and_cyrillic_questions_share_stems() -> None:
     n = Normalizer()
     assert set(n.tokens("kassatsiyalyq şağymdy kim beredi")) >= {stem("кассациялык"), stem("шагым")}
