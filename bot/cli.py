@@ -148,7 +148,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from embeddings.evaluate import EvalFileError, evaluate, format_table, load_questions
 
     try:
-        questions = load_questions(Path(args.file))
+        questions = [q for name in args.files for q in load_questions(Path(name))]
     except EvalFileError as exc:
         return _fail(str(exc))
     engine = open_engine(settings)
@@ -167,7 +167,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
-        print(f"{len(questions)} questions from {args.file}, k={args.k}")
+        print(f"{len(questions)} questions from {' + '.join(args.files)}, k={args.k}")
         for name, result in results.items():
             print(format_table(name, result))
     return 0
@@ -293,13 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
     a.add_argument("--k", type=int, default=5)
     a.add_argument("--lang", choices=("kk", "ru"), default="kk", help="interface language of the labels")
-    e = sub.add_parser("eval", help="Recall@k, MRR and abstention on a question file (JSON lines)")
-    e.add_argument("file")
+    e = sub.add_parser("eval", help="Recall@k, MRR and abstention on question files (JSON lines)")
+    e.add_argument("files", nargs="+", metavar="FILE", help="one or more question files, evaluated together")
     e.add_argument("--k", type=int, default=5)
     e.add_argument("--json", action="store_true")
     e.add_argument("--baseline", action="store_true", help="also char TF-IDF and dense-only, side by side")
     e.add_argument("--calibrate", action="store_true",
-                   help="tune fusion weights and the abstention threshold on FILE; print them (then evaluate)")
+                   help="tune fusion weights and the abstention threshold on the files; print them and a "
+                        "5-fold cross-validated estimate of abstention (then evaluate)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
     tp = sub.add_parser("topics", help="the study guide: topics, a topic's paragraphs, one paragraph quoted")
     tp.add_argument("topic", nargs="?", help="topic id (omit to list the topics)")

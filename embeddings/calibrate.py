@@ -2,7 +2,7 @@
 
 Features are computed once per question; a small grid over channel weights picks the ranking that
 maximises 2·R@1 + R@3 summed over tags (each tag counts equally, so Russian and Latin questions are not
-drowned by Kazakh ones).  Then a logistic regression on three confidence features separates in-scope
+drowned by Kazakh ones).  Then a logistic regression on the confidence features separates in-scope
 from out-of-scope questions, and the threshold is the highest one that keeps false refusals within
 `MAX_FALSE_REFUSAL` of in-scope questions.  The result is printed as a `Weights(...)` literal to paste
 into `retriever.py`, so the shipped numbers are reproducible.
@@ -63,26 +63,48 @@ def calibrate(retriever: Retriever, questions: list[Question]) -> tuple[Weights,
     assert best is not None
     retriever.weights = best[1]
 
-    # Confidence: logistic regression on `Retriever.evidence`.
-    from sklearn.linear_model import LogisticRegression
-
-    x, y = [], []
-    for q, f, _ in rows:
-        x.append(retriever.evidence(f, retriever.fuse(f)))
-        y.append(0 if q.tag == "oos" else 1)
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000).fit(np.array(x), np.array(y))
-    coef = model.coef_[0]
-    weights = replace(retriever.weights, confidence=(float(model.intercept_[0]), *map(float, coef)))
-    probs = model.predict_proba(np.array(x))[:, 1]
-    in_scope = np.sort(probs[np.array(y) == 1])
-    allowed = int(np.floor(MAX_FALSE_REFUSAL * len(in_scope)))
-    threshold = float(in_scope[allowed]) - 1e-6 if len(in_scope) else 0.5
-    weights = replace(weights, threshold=round(threshold, 4))
-    oos = probs[np.array(y) == 0]
+    # Confidence: logistic regression on `Retriever.evidence`, threshold from the in-scope questions.
+    x = np.array([retriever.evidence(f, retriever.fuse(f)) for _, f, _ in rows])
+    y = np.array([0 if q.tag == "oos" else 1 for q, _, _ in rows])
+    intercept, coef, threshold = _fit_confidence(x, y)
+    weights = replace(retriever.weights, confidence=(intercept, *coef), threshold=round(threshold, 4))
+    probs = _predict(x, intercept, coef)
     report = {
         "ranking": best[2],
-        "oos_refused": float((oos < threshold).mean()) if len(oos) else None,
-        "false_refusal": float((in_scope < threshold).mean()),
+        "oos_refused": float((probs[y == 0] < threshold).mean()) if (y == 0).any() else None,
+        "false_refusal": float((probs[y == 1] < threshold).mean()),
+        # The figures above are in-sample; this is what to expect on questions the fit has not seen.
+        "cross_validated": _cross_validate(x, y),
     }
     retriever.weights = weights
     return weights, report
+
+
+def _fit_confidence(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000).fit(x, y)
+    intercept, coef = float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
+    in_scope = np.sort(_predict(x, intercept, coef)[y == 1])
+    allowed = int(np.floor(MAX_FALSE_REFUSAL * len(in_scope)))
+    threshold = float(in_scope[allowed]) - 1e-6 if len(in_scope) else 0.5
+    return intercept, coef, threshold
+
+
+def _predict(x: np.ndarray, intercept: float, coef: list[float]) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(intercept + x @ np.array(coef))))
+
+
+def _cross_validate(x: np.ndarray, y: np.ndarray, folds: int = 5) -> dict[str, float] | None:
+    """Abstention rates of the confidence fit on held-out folds (the ranking weights stay as chosen)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if min((y == 0).sum(), (y == 1).sum()) < folds:
+        return None
+    refused_oos, refused_in = [], []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        intercept, coef, threshold = _fit_confidence(x[train], y[train])
+        refused = _predict(x[test], intercept, coef) < threshold
+        refused_oos += refused[y[test] == 0].tolist()
+        refused_in += refused[y[test] == 1].tolist()
+    return {"oos_refused": float(np.mean(refused_oos)), "false_refusal": float(np.mean(refused_in))}

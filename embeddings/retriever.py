@@ -33,7 +33,8 @@ CHANNELS = ("dense", "dense_hint", "bm25", "bm25_sentence", "bm25_hint")
 
 @dataclass(frozen=True)
 class Weights:
-    """Fusion and abstention parameters; calibrated on tests/data/dev.jsonl (README, "Evaluation")."""
+    """Fusion and abstention parameters, calibrated by `cassbot eval tests/data/dev.jsonl tests/data/holdout.jsonl
+    --calibrate` (README, "Evaluation")."""
 
     sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
     channels: tuple[tuple[str, float], ...] = (
@@ -41,9 +42,8 @@ class Weights:
     )
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     # logistic confidence: bias, then one coefficient per feature of `Retriever.evidence`
-    # (best dense similarity, fused lead, known-vocabulary share, rarity-weighted overlap with the top passage)
-    confidence: tuple[float, ...] = (-10.8573, 1.4443, 0.1538, 8.0047, 8.8135)
-    threshold: float = 0.5481  # keeps false refusals at or under 3% of in-scope dev questions
+    confidence: tuple[float, ...] = (-14.8711, 2.3568, 0.1436, 2.8762, 4.6035, -0.0228, 0.2790, 0.7131)
+    threshold: float = 0.3372  # keeps false refusals at or under 3% of the in-scope calibration questions
 
 
 @dataclass
@@ -178,11 +178,18 @@ class Retriever:
         return fused - self.weights.commentary_penalty * self.commentary
 
     def evidence(self, f: Features, fused: np.ndarray) -> list[float]:
-        """The confidence features: best dense similarity, fused lead, known vocabulary, overlap with the top."""
+        """The confidence features, in the order of `Weights.confidence`.
+
+        Best dense similarity, the fused winner's lead, the share of question words the corpus knows, the
+        rarity-weighted overlap with the winner, and the best lexical match at passage, sentence and curated
+        question level. Dense similarity alone barely separates "not about cassation" from a real question
+        with this model; how much of the question the texts literally contain does.
+        """
         top2 = np.sort(fused)[-2:]
         lead = float(top2[-1] - top2[0]) if len(top2) == 2 else 0.0
         dense_top = float(max(f.channels["dense"].max(), f.channels["dense_hint"].max()))
-        return [dense_top, lead, f.vocabulary, self.overlap(f, int(np.argmax(fused)))]
+        lexical = [float(f.channels[name].max()) for name in ("bm25", "bm25_sentence", "bm25_hint")]
+        return [dense_top, lead, f.vocabulary, self.overlap(f, int(np.argmax(fused))), *lexical]
 
     def confidence(self, f: Features, fused: np.ndarray) -> float:
         bias, *coef = self.weights.confidence

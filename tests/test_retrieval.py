@@ -17,6 +17,7 @@ from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_
 from knowledge import Corpus
 
 DEV = Path(__file__).parent / "data" / "dev.jsonl"
+HOLDOUT = Path(__file__).parent / "data" / "holdout.jsonl"
 
 
 # -- normalisation --------------------------------------------------------------------------------------
@@ -166,17 +167,20 @@ def test_results_are_distinct_paragraphs(engine: Engine) -> None:
     assert len({h.passage.id for h in hits}) == len(hits) == 5
 
 
-# -- the dev set: a floor that is raised as retrieval improves -----------------------------------------------
-FLOORS = {  # (R@1, R@3) per tag; see README "Evaluation" for the current figures
-    "kk": (0.92, 0.98), "kk-translit": (0.93, 0.98), "kk-latn": (0.78, 0.90), "ru": (0.90, 0.95),
+# -- the calibration questions: a floor that is raised as retrieval improves -----------------------------------
+# dev.jsonl was written with the system; holdout.jsonl was written blind (without the dev set, the hints or the
+# system's answers) and first measured untouched. Both now calibrate the weights, so these are in-sample floors;
+# `cassbot eval ... --calibrate` prints the cross-validated estimate (README "Evaluation").
+FLOORS = {  # (R@1, R@3) per tag over both files; see README "Evaluation" for the current figures
+    "kk": (0.94, 0.98), "kk-translit": (0.90, 0.97), "kk-latn": (0.77, 0.90), "ru": (0.88, 0.95),
 }
-OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.05
+OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.04
 
 
 @pytest.mark.slow
-def test_dev_set_figures_stay_above_the_floor(engine: Engine) -> None:
-    questions = load_questions(DEV)
-    assert len(questions) >= 150
+def test_calibration_set_figures_stay_above_the_floor(engine: Engine) -> None:
+    questions = load_questions(DEV) + load_questions(HOLDOUT)
+    assert len(questions) >= 300
     result = evaluate(questions, engine.ask)
     table = result["table"]
     for tag, (r1, r3) in FLOORS.items():
