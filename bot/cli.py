@@ -246,7 +246,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bench import format_bench, run_bench
+    from bot.bench import format_bench, run_bench, targets_met
     from embeddings.evaluate import EvalFileError, load_questions
 
     try:
@@ -254,7 +254,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     except EvalFileError as exc:
         return _fail(str(exc))
     result = run_bench(settings, questions[: args.limit], repeats=args.repeats)
-    print(json.dumps(result, indent=2) if args.json else format_bench(result))
+    print(json.dumps({**result, "targets_met": targets_met(result)}, indent=2) if args.json else format_bench(result))
     return 0
 
 

