@@ -150,7 +150,17 @@ async def _serve(settings: Settings, services: Services) -> None:
         services.shutdown()
 
 
+async def _check_token(settings: Settings) -> None:
+    """Ask Telegram who we are before spending seconds on the model: a rejected token fails at once."""
+    bot = create_bot(settings)
+    try:
+        await bot.get_me()
+    finally:
+        await bot.session.close()
+
+
 def run_bot(settings: Settings) -> int:
+    asyncio.run(_check_token(settings))
     services = open_services(settings)
     asyncio.run(_serve(settings, services))
     return 0

@@ -259,11 +259,21 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import run_bot
 
     settings.token()  # fail fast, before loading the model, on a missing or malformed token
     settings.check_webhook()
-    return run_bot(settings)
+    try:
+        return run_bot(settings)
+    except TelegramUnauthorizedError:
+        return _fail("Telegram rejected BOT_TOKEN (401 Unauthorized): check it with @BotFather")
+    except TelegramNetworkError as exc:
+        # Exit 1, not 2: a supervisor (systemd Restart=on-failure, Docker restart policy) should try again.
+        return _fail(f"cannot reach the Bot API at {settings.telegram_api_url} after retries: {exc.message}", 1)
+    except KeyboardInterrupt:
+        return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {

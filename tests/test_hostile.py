@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from embeddings.engine import Engine
 from tests.botkit import exchange, running_bot, texts
-from tests.fake_bot_api import async_test
+from tests.fake_bot_api import FakeBotAPI, async_test
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +87,25 @@ async def test_a_flood_gets_one_slow_down(engine: Engine, tmp_path: Path) -> Non
     sent = texts(api)
     assert sum("күте тұрыңыз" in t for t in sent) == 1
     assert sum("Қалай сұрауға болады" in t for t in sent) == 3
+
+
+async def _run_cassbot(env: dict[str, str]) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env={**os.environ, **env},
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+    return proc.returncode or 0, out.decode()
+
+
+@async_test(timeout=300)
+async def test_start_up_failures_are_one_line_without_the_token(engine: Engine, data_dir: Path) -> None:
+    """A token Telegram rejects stops with 2 (don't restart); an unreachable Bot API with 1 (do restart)."""
+    wrong = "123456789:" + "W" * 35
+    async with FakeBotAPI() as api:  # its own token differs, so it answers 401 like Telegram
+        code, out = await _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.base_url,
+                                        "DATA_DIR": str(data_dir)})
+    assert code == 2 and "rejected BOT_TOKEN" in out
+    assert "Traceback" not in out and wrong not in out and "W" * 35 not in out
+    code, out = await _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": "http://127.0.0.1:9",
+                                    "DATA_DIR": str(data_dir)})
+    assert code == 1 and "cannot reach the Bot API" in out
+    assert "Traceback" not in out and "W" * 35 not in out
