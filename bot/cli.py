@@ -68,7 +68,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         fix = r["repair"]
         print(f"{'':<16} repair: {fix['fragments_moved']} displaced link fragments put back, "
               f"{fix['lines_left_raw']} left raw; {fix['dehyphenated']} words de-hyphenated, "
-              f"{fix['hyphen_joins']} hyphens kept across a line break")
+              f"{fix['hyphen_joins']} kept hyphen(s) joined across a line break")
     return 0
 
 

@@ -8,9 +8,11 @@ Approach
   this is what lets "кассациялык шагым", "kassaciyalyq şağym" and "кассационная жалоба" reach
   "кассациялық шағым".
 * Fusion: every channel is standardised over the passages (z-scores) and summed with the weights in
-  `Weights`, which were tuned on the dev set.  Results are passages, so a paragraph never appears twice.
+  `Weights`, tuned on the question files in tests/data.  Results are passages, so a paragraph never
+  appears twice.
 * Confidence: a logistic score over evidence that survives paraphrase: the best dense similarity, the
-  fused score's lead over the field, and how much of the question's vocabulary the corpus knows.  Dense
+  fused score's lead over the field, how much of the question's vocabulary the corpus knows, and how well
+  the best passage, sentence and curated question match it lexically.  Dense
   cosine alone does not separate in-scope from out-of-scope questions with e5-small (everything scores
   0.8+).  Below `Weights.threshold` the engine abstains: "not found" is an answer, a weak quote is not.
 """
