@@ -193,23 +193,22 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     corpus = load_corpus(*settings.corpus_paths())
     topics = load_topics()
     validate(topics, load_quiz(), corpus)
-    t = gettext_for(args.lang)
-    ru = args.lang == "ru"
+    t, lang = gettext_for(args.lang), args.lang
     if args.topic is None:
         print(t("Choose a topic:"))
         for topic in topics:
-            print(f"  {topic.id:<16} {topic.title_ru if ru else topic.title_kk} ({len(topic.items)})")
+            print(f"  {topic.id:<16} {topic.title(lang)} ({len(topic.items)})")
         print("\ncassbot topics TOPIC [N]")
         return 0
     by_id = {topic.id: topic for topic in topics}
     topic = by_id.get(args.topic)
     if topic is None:
         return _fail(f"unknown topic {args.topic!r}; known: {', '.join(by_id)}")
-    title = topic.title_ru if ru else topic.title_kk
+    title = topic.title(lang)
     if args.item is None:
-        print(f"{title}\n{topic.summary_ru if ru else topic.summary_kk}\n")
+        print(f"{title}\n{topic.summary(lang)}\n")
         for n, item in enumerate(topic.items, 1):
-            print(f"  {n:>2}. {item.heading_ru if ru else item.heading_kk}  [{item.passage_id}]")
+            print(f"  {n:>2}. {item.heading(lang)}  [{item.passage_id}]")
         print(f"\ncassbot topics {topic.id} 1")
         return 0
     if not 1 <= args.item <= len(topic.items):
@@ -217,7 +216,7 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     item = topic.items[args.item - 1]
     passage = corpus.get(item.passage_id)
     assert passage is not None  # validate() checked every id
-    print(f"{title} · {args.item}/{len(topic.items)}\n{item.heading_ru if ru else item.heading_kk}\n")
+    print(f"{title} · {args.item}/{len(topic.items)}\n{item.heading(lang)}\n")
     print(passage_plain(passage, t))
     if args.item < len(topic.items):
         print(f"\n{t('Next in this topic ▶')} cassbot topics {topic.id} {args.item + 1}")

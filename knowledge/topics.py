@@ -24,11 +24,19 @@ QUIZ = Path(__file__).with_name("quiz.toml")
 MIN_QUIZ_CHOICES = 3  # the bot offers 3–4 passages of the question's topic as answer buttons
 
 
+def _in(lang: str, kk: str, ru: str) -> str:
+    """Navigation text in the interface language: Russian where chosen, Kazakh for everyone else."""
+    return ru if lang == "ru" else kk
+
+
 @dataclass(frozen=True)
 class TopicItem:
     passage_id: str
     heading_kk: str
     heading_ru: str
+
+    def heading(self, lang: str) -> str:
+        return _in(lang, self.heading_kk, self.heading_ru)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,12 @@ class Topic:
     summary_kk: str
     summary_ru: str
     items: tuple[TopicItem, ...]
+
+    def title(self, lang: str) -> str:
+        return _in(lang, self.title_kk, self.title_ru)
+
+    def summary(self, lang: str) -> str:
+        return _in(lang, self.summary_kk, self.summary_ru)
 
     @property
     def passage_ids(self) -> tuple[str, ...]:
@@ -53,6 +67,9 @@ class QuizQuestion:
     passage_id: str
     question_kk: str
     question_ru: str
+
+    def text(self, lang: str) -> str:
+        return _in(lang, self.question_kk, self.question_ru)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def _choices(s: Services, q: int, rng: random.Random) -> list[int]:
 def question_view(s: Services, q: int, pos: int, score: int, lang: str, rng: random.Random) -> View:
     question = s.quiz[q]
     text = (f"<b>{escape(_('Question {n} of {total}').format(n=pos + 1, total=ROUND))}</b>\n\n"
-            f"{escape(question.question_ru if lang == 'ru' else question.question_kk)}\n\n"
+            f"{escape(question.text(lang))}\n\n"
             f"<i>{escape(_('Which paragraph answers this?'))}</i>")
     rows = []
     for a in _choices(s, q, rng):
@@ -101,8 +101,7 @@ async def quiz_button(query: CallbackQuery, callback_data: QuizCB, services: Ser
     user_hash = s.storage.user_hash(query.from_user.id)
     await s.run(s.storage.record_quiz, user_hash, question.id, question.topic, correct)
     lang = get_i18n().current_locale
-    highlights = await s.run(s.engine.retriever.highlight, right,
-                             question.question_ru if lang == "ru" else question.question_kk)
+    highlights = await s.run(s.engine.retriever.highlight, right, question.text(lang))
     verdict = _("Right!") if correct else _("Not quite. The answer is:")
     text = f"{'✅' if correct else '❌'} <b>{escape(verdict)}</b>\n\n{passage_html(right, _, highlights).text}"
     score, pos = cb.score + int(correct), cb.pos + 1
@@ -120,7 +119,7 @@ async def quiz_button(query: CallbackQuery, callback_data: QuizCB, services: Ser
 def _round_summary(s: Services, recent: list[tuple[str, str, int]], score: int,
                    lang: str) -> tuple[str, InlineKeyboardMarkup]:
     wrong = Counter(topic for _, topic, correct in recent if not correct)
-    titles = {t.id: (t.title_ru if lang == "ru" else t.title_kk) for t in s.topics}
+    titles = {t.id: t.title(lang) for t in s.topics}
     lines = [f"🏁 <b>{escape(_('Round over: {score} of {total} right.').format(score=score, total=ROUND))}</b>"]
     if wrong:
         lines.append(escape(_("Topics to revisit:")))

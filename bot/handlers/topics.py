@@ -16,26 +16,21 @@ from bot.services import Services
 from bot.views import View
 
 
-def _title(topic, lang: str) -> str:
-    return topic.title_ru if lang == "ru" else topic.title_kk
-
-
 def topics_view(s: Services, lang: str) -> View:
-    rows = [[InlineKeyboardButton(text=_title(t, lang)[:64], callback_data=TopicCB(v=s.version, t=i, n=-1).pack())]
+    rows = [[InlineKeyboardButton(text=t.title(lang)[:64], callback_data=TopicCB(v=s.version, t=i, n=-1).pack())]
             for i, t in enumerate(s.topics)]
     return View(escape(_("Choose a topic:")), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def topic_view(s: Services, t: int, lang: str) -> View:
     topic = s.topics[t]
-    summary = topic.summary_ru if lang == "ru" else topic.summary_kk
     rows = []
     for n, item in enumerate(topic.items):
-        heading = item.heading_ru if lang == "ru" else item.heading_kk
-        rows.append([InlineKeyboardButton(text=f"{n + 1}. {heading}"[:64],
+        rows.append([InlineKeyboardButton(text=f"{n + 1}. {item.heading(lang)}"[:64],
                                           callback_data=TopicCB(v=s.version, t=t, n=n).pack())])
     rows.append([InlineKeyboardButton(text=_("◀ Topics"), callback_data=TopicCB(v=s.version, t=-1, n=-1).pack())])
-    return View(f"<b>{escape(_title(topic, lang))}</b>\n{escape(summary)}", InlineKeyboardMarkup(inline_keyboard=rows))
+    heading = f"<b>{escape(topic.title(lang))}</b>\n{escape(topic.summary(lang))}"
+    return View(heading, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def item_view(s: Services, t: int, n: int, lang: str) -> View:
@@ -43,9 +38,9 @@ def item_view(s: Services, t: int, n: int, lang: str) -> View:
     item = topic.items[n]
     passage = s.engine.corpus.get(item.passage_id)
     assert passage is not None  # validated at start-up
-    heading = item.heading_ru if lang == "ru" else item.heading_kk
     body = passage_html(passage, _)
-    text = f"<b>{escape(_title(topic, lang))} · {n + 1}/{len(topic.items)}</b>\n<i>{escape(heading)}</i>\n\n{body.text}"
+    text = (f"<b>{escape(topic.title(lang))} · {n + 1}/{len(topic.items)}</b>\n"
+            f"<i>{escape(item.heading(lang))}</i>\n\n{body.text}")
     rows = []
     if n + 1 < len(topic.items):
         rows.append([InlineKeyboardButton(text=_("Next in this topic ▶"),
