@@ -1153,18 +1153,18 @@ class FakeBotAPI:
         """An ``edited_message`` update: the user's message ``message_id`` (default: their last one) now says text."""
         chat = self._default_chat(chat_id, user_id, chat_type)
         if message_id is None:
-            mine = [
-                mid
-                for (cid, mid), m in self._messages.items()
-                if cid == chat["id"] and m.get("from", {}).get("id") == user_id
-            ]
-            message_id = max(mine, default=None)
+            message_id = self._newest_from(chat["id"], user_id)
         original = self._messages.get((chat["id"], message_id)) if message_id is not None else None
         message = copy.deepcopy(original) if original else self._new_message(chat, self.user(user_id), {})
         message.pop("entities", None)
         message.update({"text": text, "edit_date": int(time.time()), **extra})
         self._register_message(message)
         return {"update_id": self._next_update_id(), "edited_message": copy.deepcopy(message)}
+
+    def _newest_from(self, chat_id: int, sender_id: int) -> int | None:
+        """The newest message ``sender_id`` wrote in the chat, or None."""
+        return max((mid for (cid, mid), m in self._messages.items()
+                    if cid == chat_id and m.get("from", {}).get("id") == sender_id), default=None)
 
     def channel_post_update(
         self, text: str = "post", *, chat_id: int = DEFAULT_CHANNEL_ID, title: str = "Test Channel", **extra: Any
@@ -1190,12 +1190,7 @@ class FakeBotAPI:
         """
         chat = self._default_chat(chat_id, user_id, chat_type)
         if message_id is None:
-            own = [
-                mid
-                for (cid, mid), m in self._messages.items()
-                if cid == chat["id"] and m.get("from", {}).get("id") == self.bot_user["id"]
-            ]
-            message_id = max(own, default=None)
+            message_id = self._newest_from(chat["id"], self.bot_user["id"])
         message = self._messages.get((chat["id"], message_id)) if message_id is not None else None
         if message is None:
             message = self._new_message(chat, self._bot_from(), {"text": "…"}, message_id=message_id)
