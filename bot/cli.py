@@ -35,6 +35,16 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     corpus = load_corpus(*settings.corpus_paths())
+    if args.repairs:
+        from knowledge.repair_report import format_report, repair_report
+
+        try:
+            doc = corpus.document(args.repairs)
+        except KeyError:
+            return _fail(f"unknown document {args.repairs!r}; known: {', '.join(d.id for d in corpus.documents)}")
+        print(format_report(repair_report(corpus, doc.id, settings.corpus_paths()[1]),
+                            review_only=args.review))
+        return 0
     rows = []
     for doc in corpus.documents:
         passages = corpus.of(doc.id)
@@ -293,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     d = sub.add_parser("docs", help="documents with kind, status and passage counts")
     d.add_argument("--json", action="store_true")
+    d.add_argument("--repairs", metavar="DOC", help="every repaired line of DOC: fragments, where each went, why")
+    d.add_argument("--review", action="store_true", help="with --repairs: only the lines marked for review")
     s = sub.add_parser("show", help="one paragraph: repaired text, amendment notes, citation")
     s.add_argument("doc", help="document id, e.g. 2016-1")
     s.add_argument("paragraph", help="paragraph number, e.g. 5, 4-1, preamble")
