@@ -26,7 +26,7 @@ async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None
         api.user(USER, language_code="kk")
         # /start: greeting, disclaimer, three example buttons
         [start] = await exchange(api, api.message_update("/start", user_id=USER))
-        assert "кассация" in start.text and "заң кеңесі емес" in start.text
+        assert "кассация" in start.text and "құқықтық кеңес емес" in start.text
         assert len([b for b in buttons(start.reply_markup) if b[1].startswith("a:")]) == 3
 
         # a Kazakh question: the quote, highlighted sentence, citation, buttons

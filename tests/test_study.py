@@ -79,7 +79,7 @@ async def test_a_round_of_ten_with_right_and_wrong_answers(engine: Engine, tmp_p
                 [question] = await exchange(api, api.callback_update(nxt[1], user_id=USER))
             del expected
         summary = replies[-1]
-        assert f"10 сұрақтың {right_answers}-іне" in summary.text
+        assert f"Дұрыс жауаптар: {right_answers}/10" in summary.text
         titles = {t.id: t.title_kk for t in services.topics}
         assert any(titles[t] in summary.text for t in wrong_topics)
         await asyncio.sleep(0.05)
