@@ -12,16 +12,17 @@ import signal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 
+from bot.delivery import DeliveryPolicy, ResilientSession
 from bot.handlers import routers
 from bot.i18n import DOMAIN, LOCALES, gettext_for
-from bot.middlewares import LanguageMiddleware, RetryMiddleware, ThrottlingMiddleware
+from bot.middlewares import LanguageMiddleware, ThrottlingMiddleware
 from bot.services import Services
 from bot.settings import Settings
 
@@ -34,8 +35,8 @@ COMMANDS = (
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryMiddleware())
+    policy = DeliveryPolicy(budget=settings.api_retry_budget, outbox=settings.api_outbox_size)
+    session = ResilientSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), policy=policy)
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -59,6 +60,8 @@ async def on_error(event: ErrorEvent, services: Services) -> bool:
     update = event.update
     log.error("handler failed on update %s (%s): %s", update.update_id, update.event_type,
               type(event.exception).__name__, exc_info=event.exception)
+    if isinstance(event.exception, (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)):
+        return True  # a delivery failure (logged by bot.delivery): an apology would meet the same fault
     message: Message | None = update.message or update.edited_message
     if message is None and update.callback_query is not None:
         cb_message = update.callback_query.message

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     throttle_burst: int = Field(default=5, ge=1)
     throttle_per_seconds: float = Field(default=10.0, gt=0)
     max_question_chars: int = Field(default=1000, ge=50)
+    api_retry_budget: float = Field(default=900.0, gt=0,
+                                    description="seconds one Bot API request may spend retrying (outages, 429, 5xx)")
+    api_outbox_size: int = Field(default=1000, ge=1, description="answers that may wait for the Bot API to return")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
