@@ -44,6 +44,8 @@ def _kept_salt(data_dir: Path) -> str:
         value = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         value = ""
+    except NotADirectoryError:
+        raise SaltError(f"DATA_DIR {data_dir} is not a folder: cannot keep a user-hash salt there") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SaltError(f"cannot read the user-hash salt {path}: {exc.strerror or exc}") from None
     if len(value) >= MIN_SALT_CHARS:
