@@ -33,3 +33,79 @@ def test_a_broken_catalog_part_is_one_line(catalog, says: str, tmp_path: Path, c
     assert main(["docs"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cassbot: ") and err.count("\n") == 1 and says in err, err
+
+
+# -- DATA_DIR and the converted model -----------------------------------------------------------------------------
+def test_a_data_dir_that_is_a_file_is_one_line_before_any_work(tmp_path: Path) -> None:
+    from embeddings.convert import ensure_embedded_model
+    from embeddings.datadir import DataDirError
+
+    blocker = tmp_path / "data"
+    blocker.write_text("oops")
+    with pytest.raises(DataDirError, match="is not a folder") as exc:
+        ensure_embedded_model(blocker)  # the first run converts the model here: refused before it starts
+    assert "\n" not in str(exc.value)
+
+
+def test_a_stale_index_in_an_unwritable_place_fails_before_rebuilding(tmp_path: Path, corpus) -> None:
+    from embeddings.datadir import DataDirError
+    from embeddings.index import open_index
+
+    blocker = tmp_path / "data"
+    blocker.write_text("oops")
+    with pytest.raises(DataDirError, match="rebuild the index"):
+        open_index(corpus, None, "some-model", blocker / "index" / "m")  # type: ignore[arg-type]
+
+
+READ_ONLY_PROBE = """
+import os, sys
+from embeddings.datadir import DataDirError, require_writable
+os.setgid(65534); os.setuid(65534)
+try:
+    require_writable(sys.argv[1], "rebuild the index")
+except DataDirError as exc:
+    print(exc)
+"""
+
+
+def test_a_read_only_data_dir_is_named_before_a_long_job(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from embeddings.datadir import DataDirError, require_writable
+
+    folder = Path(tempfile.mkdtemp(prefix="ro-data-"))
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: look as an unprivileged user
+        run = subprocess.run([sys.executable, "-c", READ_ONLY_PROBE, str(folder)], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[1], timeout=60)
+        assert "is not writable" in run.stdout and run.stdout.count("\n") == 1, run.stderr[-300:]
+    else:
+        with pytest.raises(DataDirError, match="is not writable"):
+            require_writable(folder, "rebuild the index")
+    folder.chmod(0o755)
+
+
+def test_a_truncated_model_file_makes_the_marker_void(tmp_path: Path) -> None:
+    """Corrupt model files with the completion marker present used to fail on every start, with no self-heal."""
+    import json
+
+    from embeddings.convert import MARKER_FILE, _marker_identity, invalidate, is_complete
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    with (folder / "model.safetensors").open("wb") as handle:
+        handle.truncate(4096)
+    (folder / "tokenizer.json").write_text("{}")
+    marker = {**_marker_identity(), "vocab_size": 1, "files": {"model.safetensors": 4096, "tokenizer.json": 2}}
+    (folder / MARKER_FILE).write_text(json.dumps(marker))
+    assert is_complete(folder)
+    with (folder / "model.safetensors").open("r+b") as handle:
+        handle.truncate(1000)
+    assert not is_complete(folder)  # converted again on the next start
+    (folder / "model.safetensors").unlink()
+    assert not is_complete(folder)
+    invalidate(folder)
+    assert not (folder / MARKER_FILE).exists()
