@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # A bare number, a resolution number or a sub-point: "12", "7/2", "19-2", "2)".
 _NUM = re.compile(r"^\d+(?:[/-]\d+)*\)?$")
@@ -47,14 +47,6 @@ class RepairStats:
     lines_left_raw: int = 0
     hyphen_joins: int = 0
     dehyphenated: int = 0
-    left_raw_samples: list[str] = field(default_factory=list)
-
-    def add(self, other: RepairStats) -> None:
-        self.fragments_moved += other.fragments_moved
-        self.lines_left_raw += other.lines_left_raw
-        self.hyphen_joins += other.hyphen_joins
-        self.dehyphenated += other.dehyphenated
-        self.left_raw_samples.extend(other.left_raw_samples)
 
 
 @dataclass
@@ -193,7 +185,6 @@ class LinkRepairer:
         if frags is None:
             if _looks_displaced(tokens):
                 stats.lines_left_raw += 1
-                stats.left_raw_samples.append(body)
             return _collapse(body)
         rest = body[:tail_start] + rest_tail
         out: list[str] = []
