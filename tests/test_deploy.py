@@ -383,7 +383,7 @@ def test_dockerfile_environment() -> None:
 
 
 def healthz_route() -> str:
-    routes = re.findall(r'add_get\("(/[^"]*)"', (ROOT / "bot" / "app.py").read_text(encoding="utf-8"))
+    routes = re.findall(r'add_get\("(/[^"]*)"', (ROOT / "bot" / "telegram" / "app.py").read_text(encoding="utf-8"))
     assert len(routes) == 1, routes
     return routes[0]
 
