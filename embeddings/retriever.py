@@ -30,8 +30,6 @@ from embeddings.lexical import BM25
 from embeddings.normalize import Normalizer, find_abbreviations, words
 from knowledge import Corpus, Passage
 
-CHANNELS = ("dense", "dense_hint", "bm25", "bm25_sentence", "bm25_hint")
-
 
 @dataclass(frozen=True)
 class Weights:
@@ -52,8 +50,6 @@ class Weights:
 class Hit:
     passage: Passage
     score: float
-    dense: float
-    lexical: float
     highlights: list[int] = field(default_factory=list)  # indexes into passage.sentences
 
 
@@ -209,7 +205,7 @@ class Retriever:
         order = np.argsort(-fused)[:k]
         qset = set(f.query_tokens)
         hits = [
-            Hit(self.passages[i], float(fused[i]), float(f.channels["dense"][i]), float(f.channels["bm25"][i]),
+            Hit(self.passages[i], float(fused[i]),
                 self._highlights(self.passages[i], f.sentence_dense.get(self.passages[i].id), qset))
             for i in order
         ]
