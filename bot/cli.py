@@ -188,7 +188,7 @@ def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     """The README's main job: the bot when a token is set, otherwise a sample answer and how to start."""
     if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
         return cmd_run(args, settings)
-    cmd_docs(argparse.Namespace(json=False), settings)
+    cmd_docs(argparse.Namespace(json=False, repairs=None, review=False), settings)
     print(f"\n? {SAMPLE_QUESTION}\n")
     code = cmd_ask(argparse.Namespace(question=[SAMPLE_QUESTION], json=False, k=3, lang="kk"), settings)
     print("\nTo start the Telegram bot, set BOT_TOKEN (in the environment or .env) and run this command again.")

@@ -114,8 +114,9 @@ def evaluate(questions: list[Question], ask: Callable[[str], Answer], k: int = 5
         answer = ask(q.question)
         rep = reports.setdefault(q.tag, TagReport())
         rep.n += 1
-        rep.abstained += not answer.answered
         outcome = getattr(answer, "outcome", "direct" if answer.answered else "not_found")
+        # out of scope, anything but a direct quote is right; in scope, only "not found" is a refusal
+        rep.abstained += (not answer.answered) if not q.in_scope else outcome == "not_found"
         rep.closest += outcome == "closest"
         rank = None
         if q.in_scope:

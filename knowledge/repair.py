@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # A bare number, a resolution number or a sub-point: "12", "7/2", "19-2", "2)".
 _NUM = re.compile(r"^\d+(?:[/-]\d+)*\)?$")
