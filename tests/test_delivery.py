@@ -1,4 +1,4 @@
-"""Bot API faults: no answer lost, none sent twice (see bot/delivery.py for the policy).
+"""Bot API faults: no answer lost, none sent twice (see bot/telegram/delivery.py for the policy).
 
 The real bot polls the fake Bot API over HTTP while it injects 500 and 502 storms, a 429 storm, an outage with
 the port closed, and a connection dropped after the message was delivered.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 
-from bot.delivery import DeliveryPolicy, OutboxFull, ResilientSession
+from bot.telegram.delivery import DeliveryPolicy, OutboxFull, ResilientSession
 from embeddings.engine import Engine
 from tests.botkit import running_bot
 from tests.fake_bot_api import FakeBotAPI, async_test

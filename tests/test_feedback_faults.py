@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db_health import check_database
-from bot.salt import SALT_FILE, SaltError, resolve_salt
+from bot.core.db_health import check_database
+from bot.core.salt import SALT_FILE, SaltError, resolve_salt
 
 
 def _database(path: Path, rows: int = 50) -> None:
@@ -67,7 +67,7 @@ def test_a_data_dir_that_is_a_file_turns_feedback_off_in_one_line(tmp_path: Path
 
 READ_ONLY_PROBE = """
 import os, sys, pathlib
-from bot.db_health import check_database  # import first: the interpreter's files may be root's alone
+from bot.core.db_health import check_database  # import first: the interpreter's files may be root's alone
 os.setgid(65534); os.setuid(65534)
 h = check_database(pathlib.Path(sys.argv[1]))
 print(h.status, h.writable)

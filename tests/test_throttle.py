@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.throttle import MemoryLimiter, ThrottlePolicy
+from bot.core.throttle import MemoryLimiter, ThrottlePolicy
 
 
 def test_burst_then_backlog_then_one_notice_per_flood() -> None:
