@@ -22,6 +22,10 @@ OMITTED = "[…]"
 
 Gettext = Callable[[str], str]
 
+# Highlighted sentences in plain text.  Not «…»: the resolutions quote act names between «» themselves, and
+# »…« reads backwards in Kazakh and Russian typography; ** is emphasis everyone knows and the texts never use.
+HIGHLIGHT = ("**", "**")
+
 
 def tg_len(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (an emoji or a rare character counts twice)."""
@@ -98,7 +102,7 @@ def quote_body(passage: Passage, highlights: list[int], budget: int, *, html: bo
                 s = escape(s, quote=False)
                 s = f"<b>{s}</b>" if i in marked else s
             elif i in marked:
-                s = f"»{s}«"
+                s = f"{HIGHLIGHT[0]}{s}{HIGHLIGHT[1]}"
             parts.append(s)
         if parts:
             paragraphs.append(" ".join(parts))
@@ -174,10 +178,11 @@ def full_text_html(passage: Passage, t: Gettext, limit: int = TELEGRAM_LIMIT - 2
 
 
 def answer_plain(reply: Reply, t: Gettext) -> str:
-    """The command line's rendering: the same quote, highlighted sentence between »«."""
+    """The command line's rendering: the same quote, highlighted sentence between ** and **."""
     if reply.best is None:
+        # No buttons in a terminal: the hint without "pick a question below".
         return "\n".join([t("Nothing in these documents answers this question."),
-                          t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.")])  # noqa: E501
+                          t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”.")])  # noqa: E501
     return passage_plain(reply.best, t, reply.highlights)
 
 

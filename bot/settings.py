@@ -35,9 +35,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_questions: bool = Field(default=False, description="store question texts in the feedback database")
-    user_hash_salt: SecretStr = SecretStr("kassatsiya")
+    user_hash_salt: SecretStr | None = Field(
+        default=None, description="secret salt of stored user hashes; unset: a random one kept in DATA_DIR")
     throttle_burst: int = Field(default=5, ge=1)
     throttle_per_seconds: float = Field(default=10.0, gt=0)
+    throttle_backlog: int = Field(default=3, ge=0, description="messages over the burst that wait their turn")
     max_question_chars: int = Field(default=1000, ge=50)
     api_retry_budget: float = Field(default=900.0, gt=0,
                                     description="seconds one Bot API request may spend retrying (outages, 429, 5xx)")

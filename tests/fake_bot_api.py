@@ -1921,6 +1921,13 @@ class FakeBotAPI:
             raise _bad_request("RESULTS_TOO_MUCH")
         if len(str(params.get("next_offset") or "").encode("utf-8")) > MAX_INLINE_ID_BYTES:
             raise _bad_request("NEXT_OFFSET_INVALID")
+        button = params.get("button")
+        if button is not None:
+            if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+                raise _bad_request("BUTTON_TEXT_INVALID")
+            start = button.get("start_parameter")
+            if "web_app" not in button and not (isinstance(start, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start)):
+                raise _bad_request("START_PARAM_INVALID")
         seen: set[str] = set()
         for result in results:
             if not isinstance(result, dict):

@@ -109,3 +109,96 @@ def test_a_truncated_model_file_makes_the_marker_void(tmp_path: Path) -> None:
     assert not is_complete(folder)
     invalidate(folder)
     assert not (folder / MARKER_FILE).exists()
+
+
+# -- the command line -----------------------------------------------------------------------------------------------
+@pytest.fixture()
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    return main
+
+
+def test_docs_json_gives_a_status_code_and_a_label(cli, capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    assert cli(["docs", "--json"]) == 0
+    docs = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert {d["status"] for d in docs.values()} <= {"in_force", "repealed", "commentary"}
+    assert docs["2016-1"]["status"] == "in_force" and docs["2016-1"]["status_label"]
+    assert docs["history"]["status"] == "commentary"
+
+
+@pytest.mark.parametrize("argv", [["docs"], ["show", "2016-1", "1"], ["topics"]])
+def test_a_closed_pipe_is_not_a_traceback(cli, argv: list[str], monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture) -> None:
+    """`cassbot docs | head -3`: the reader went away; exit quietly."""
+    import os
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = open(write_end, "w", encoding="utf-8")  # noqa: SIM115 - closed by the test below
+    monkeypatch.setattr(sys, "stdout", closed)
+    try:
+        assert cli(argv) == 0
+    finally:
+        monkeypatch.undo()
+        try:
+            closed.close()
+        except BrokenPipeError:
+            pass
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("argv", [["ask", "шағым", "--k", "0"], ["ask", "шағым", "--k", "-3"],
+                                  ["eval", "x.jsonl", "--k", "0"], ["ask", "шағым", "--k", "many"]])
+def test_a_results_count_out_of_range_is_refused(cli, argv: list[str], capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --k: must be" in err and "Traceback" not in err
+
+
+def test_report_before_any_feedback_is_a_normal_state(cli, capsys: pytest.CaptureFixture) -> None:
+    assert cli(["report"]) == 0
+    assert "no feedback yet" in capsys.readouterr().err
+
+
+def test_report_on_a_garbage_database_is_one_line(cli, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "feedback.sqlite3").write_bytes(b"\x00garbage" * 500)
+    assert cli(["report"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cassbot: ") and err.count("\n") == 1 and "damaged" in err
+    assert (tmp_path / "data" / "feedback.sqlite3").read_bytes().startswith(b"\x00garbage")  # left as it was
+
+
+def test_ask_with_data_dir_a_file_is_one_line(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "blocker").write_text("a file")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "blocker"))
+    assert cli(["ask", "кассациялық шағым"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cassbot: ") and err.count("\n") == 1 and "not a folder" in err
+
+
+def test_bench_needs_no_file_from_the_tests_folder() -> None:
+    from bot.cli import build_parser
+    from knowledge import load_corpus
+
+    assert build_parser().parse_args(["bench"]).questions is None  # default: the packaged curated questions
+    assert sum(len(h) for h in load_corpus().hints.values()) >= 100
+
+
+def test_plain_highlights_read_the_right_way_round(corpus) -> None:
+    from bot.render import HIGHLIGHT, quote_body
+
+    passage = next(p for p in corpus.passages if len(p.sentences) >= 2)
+    text = quote_body(passage, [1], 10**9, html=False).text
+    assert f"{HIGHLIGHT[0]}{passage.sentences[1]}" in text and HIGHLIGHT == ("**", "**")
+    assert "»" + passage.sentences[1] not in text

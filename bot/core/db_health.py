@@ -53,6 +53,11 @@ def _integrity(path: Path) -> str | None:
     return None if result == "ok" else result
 
 
+def database_problem(path: Path) -> str | None:
+    """What is wrong with the file (damaged, not a database), or None; never changes anything (for reports)."""
+    return _integrity(Path(path))
+
+
 def _move_aside(path: Path) -> Path:
     target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
     n = 1

@@ -22,10 +22,11 @@ from aiohttp import web
 
 from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
+from bot.core.throttle import MemoryLimiter, ThrottlePolicy
 from bot.i18n import DOMAIN, LOCALES, gettext_for
 from bot.settings import Settings
-from bot.telegram.handlers import routers
 from bot.telegram.delivery import DeliveryPolicy, ResilientSession
+from bot.telegram.handlers import routers
 from bot.telegram.middlewares import LanguageMiddleware, ThrottlingMiddleware
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ def create_dispatcher(assistant: Assistant, feedback: FeedbackStore, settings: S
     dp["assistant"], dp["feedback"], dp["settings"] = assistant, feedback, settings
     i18n = I18n(path=LOCALES, default_locale="kk", domain=DOMAIN)
     language = LanguageMiddleware(i18n, feedback)
-    throttle = ThrottlingMiddleware(settings.throttle_burst, settings.throttle_per_seconds)
+    limiter = MemoryLimiter(settings.throttle_burst, settings.throttle_per_seconds, settings.throttle_backlog)
+    throttle = ThrottlingMiddleware(ThrottlePolicy(limiter))
     for observer in (dp.message, dp.edited_message, dp.callback_query, dp.inline_query, dp.chosen_inline_result):
         observer.outer_middleware(language)
     for observer in (dp.message, dp.edited_message, dp.callback_query):
@@ -89,6 +91,7 @@ async def on_startup(bot: Bot) -> None:
 
 def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     """The assistant (corpus, model, index, study material) and the feedback store, opened once."""
+    from bot.core.salt import resolve_salt
     from bot.core.sqlite_store import SqliteStore
     from embeddings.engine import Engine
     from knowledge import load_corpus
@@ -98,14 +101,17 @@ def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     topics, quiz = load_topics(), load_quiz()
     validate(topics, quiz, corpus)
     engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)
-    feedback = SqliteStore.in_data_dir(settings.data_dir, settings.user_hash_salt.get_secret_value(),
-                                       log_questions=settings.log_questions)
+    salt = resolve_salt(settings.user_hash_salt.get_secret_value() if settings.user_hash_salt else None,
+                        settings.data_dir)
+    feedback = SqliteStore.open_checked(settings.data_dir, salt, log_questions=settings.log_questions)
     return Assistant(engine, topics, quiz), feedback
 
 
 # -- webhook ---------------------------------------------------------------------------------------------
 def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
+
+    from bot.telegram.webhook import GuardedRequestHandler
 
     settings: Settings = dp["settings"]
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -117,7 +123,7 @@ def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
         return web.json_response({"status": "ok", "index_loaded": True})
 
     app.router.add_get("/healthz", healthz)
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
+    GuardedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_: web.Application) -> None:

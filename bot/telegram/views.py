@@ -16,6 +16,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
 )
 
@@ -286,17 +287,9 @@ def inline_article(passage: Passage, highlights: list[int], query: str, t: Gette
     )
 
 
-def inline_not_found(username: str, t: Gettext) -> InlineQueryResultArticle:
-    """The one result when nothing answers: a link to ask the bot in private."""
-    link = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=t("Not found: ask me in a private chat"), url=f"https://t.me/{username}")]]) if username else None
-    return InlineQueryResultArticle(
-        id="not-found", title=t("Not found: ask me in a private chat"),
-        description=t("Open the bot and ask your question there."),
-        input_message_content=InputTextMessageContent(
-            message_text=escape(t("Nothing in these documents answers this question.")), parse_mode="HTML"),
-        reply_markup=link,
-    )
+def inline_not_found_button(t: Gettext) -> InlineQueryResultsButton:
+    """Shown above an empty result list: opens the private chat (/start inline) to ask there."""
+    return InlineQueryResultsButton(text=t("Not found: ask me in a private chat"), start_parameter="inline")
 
 
 # -- for admins ---------------------------------------------------------------------------------------------

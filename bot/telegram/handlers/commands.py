@@ -13,7 +13,7 @@ from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
 from bot.telegram.callbacks import DocCB, LangCB
 from bot.telegram.filters import Fresh, on_text
-from bot.telegram.offload import offload
+from bot.telegram.offload import store
 from bot.telegram.views import (
     View,
     document_view,
@@ -42,7 +42,7 @@ async def lang(message: Message) -> None:
 
 async def set_lang(query: CallbackQuery, callback_data: LangCB, feedback: FeedbackStore, i18n_middleware) -> None:
     # Remember the choice (a user preference, not button state), then answer in the new language.
-    await offload(feedback.set_language, feedback.user_hash(query.from_user.id), callback_data.lang)
+    await store(feedback.set_language, feedback.user_hash(query.from_user.id), callback_data.lang)
     with i18n_middleware.i18n.use_locale(callback_data.lang):
         text = language_chosen_text(callback_data.lang, _)
         await query.answer(text)

@@ -14,7 +14,7 @@ from bot.core.feedback import FeedbackStore
 from bot.render import full_text_html
 from bot.telegram.callbacks import MoreCB, PassageCB
 from bot.telegram.filters import Fresh
-from bot.telegram.offload import remember
+from bot.telegram.offload import store
 from bot.telegram.views import more_view, passage_view
 from knowledge import Passage
 
@@ -42,9 +42,11 @@ async def passage_action(query: CallbackQuery, callback_data: PassageCB, passage
                          feedback: FeedbackStore) -> None:
     act = callback_data.act
     if act in ("up", "down"):
-        await remember(feedback.record_vote, feedback.user_hash(query.from_user.id), get_i18n().current_locale,
-                       passage.id, act == "up")
-        await query.answer(_("Thank you for your feedback!"))
+        stored = await store(feedback.record_vote, feedback.user_hash(query.from_user.id),
+                             get_i18n().current_locale, passage.id, act == "up")
+        # Thanks only for a vote that was stored; otherwise say so (read-only, damaged or long-locked database).
+        await query.answer(_("Thank you for your feedback!") if stored
+                           else _("Sorry, your vote could not be saved right now."))
         return
     await query.answer()
     if act == "full":

@@ -62,11 +62,11 @@ async def answer_question(message: Message, assistant: Assistant, feedback: Feed
         notes.append(long_message_note(limit, _))
         question = question[:limit]
     reply = await assistant.ask_async(question)
-    record = feedback.record_answer if reply.answered else feedback.record_refusal
-    await remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
-                   reply.confidence, question)
     view = answer_view(assistant, reply, _)
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
+    record = feedback.record_answer if reply.answered else feedback.record_refusal
+    remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
+             reply.confidence, question)  # after the answer, in the background: a locked database costs nothing
 
 
 async def question(message: Message, bot: Bot, assistant: Assistant, feedback: FeedbackStore,
