@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import stat
@@ -14,6 +15,13 @@ import pytest
 
 from bot.core.db_health import check_database
 from bot.core.salt import SALT_FILE, SaltError, resolve_salt
+from bot.telegram.app import create_bot
+from bot.telegram.callbacks import PassageCB
+from embeddings.engine import Engine
+from tests.botkit import exchange, make_wiring, running_bot
+from tests.fake_bot_api import FakeBotAPI, async_test
+
+USER = 424242
 
 
 def _database(path: Path, rows: int = 50) -> None:
@@ -67,7 +75,12 @@ def test_a_data_dir_that_is_a_file_turns_feedback_off_in_one_line(tmp_path: Path
 
 READ_ONLY_PROBE = """
 import os, sys, pathlib
-from bot.core.db_health import check_database  # import first: the interpreter's files may be root's alone
+from bot.core.db_health import check_database
+from bot.telegram.callbacks import PassageCB
+from embeddings.engine import Engine
+from bot.telegram.app import create_bot
+from tests.botkit import exchange, make_wiring, running_bot
+from tests.fake_bot_api import FakeBotAPI, async_test  # import first: the interpreter's files may be root's alone
 os.setgid(65534); os.setuid(65534)
 h = check_database(pathlib.Path(sys.argv[1]))
 print(h.status, h.writable)
@@ -116,3 +129,71 @@ def test_a_salt_that_cannot_be_kept_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(SaltError, match="cannot keep a user-hash salt"):
         resolve_salt(None, blocker)
     assert resolve_salt("a-private-salt-of-32-characters!", blocker) == "a-private-salt-of-32-characters!"
+
+
+# -- the running bot --------------------------------------------------------------------------------------------------
+LOCK_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+"""
+
+
+@async_test(timeout=120)
+async def test_a_lock_held_by_another_process_delays_no_answer_and_loses_no_vote(engine: Engine,
+                                                                                 tmp_path: Path) -> None:
+    from bot.telegram.offload import drain
+
+    async with running_bot(engine, tmp_path) as (api, wiring):
+        [quote] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=USER))
+        wiring.feedback.record_answer("warm-up", "kk", (), 1.0, "")  # the file and schema exist
+        holder = await asyncio.create_subprocess_exec(sys.executable, "-c", LOCK_HOLDER,
+                                                      str(wiring.feedback.path), "2.5",
+                                                      stdout=asyncio.subprocess.PIPE)
+        assert holder.stdout is not None and (await holder.stdout.readline()).strip() == b"locked"
+        started = asyncio.get_running_loop().time()
+        [reply] = await exchange(api, api.message_update("кассациялық шағымның мазмұны", user_id=USER))
+        answered_in = asyncio.get_running_loop().time() - started
+        i = wiring.assistant.ordinal(engine.corpus.get("2025-cassation:7"))
+        api.push_update(api.callback_update(PassageCB(v=wiring.assistant.version, act="up", i=i).pack(),
+                                            message_id=quote.message_id, user_id=USER))
+        [vote] = await api.wait_for("answerCallbackQuery", timeout=20)
+        await holder.wait()
+        await drain()
+    assert answered_in < 1.5, answered_in  # the 11.7 s of the probe are gone: the write waits in the background
+    assert "<blockquote>" in reply.text
+    assert vote.params["text"] == "Пікіріңізге рақмет!"
+    kinds = wiring.feedback.query("SELECT kind, COUNT(*) FROM events GROUP BY kind ORDER BY kind")
+    assert kinds == [("answer", 2), ("vote", 1)]  # stored once the lock was released
+
+
+@async_test(timeout=120)
+async def test_a_vote_that_cannot_be_stored_is_not_thanked(engine: Engine, tmp_path: Path) -> None:
+    from bot.core.sqlite_store import DB_FILE, SqliteStore
+
+    (tmp_path / DB_FILE).mkdir()  # an unusable feedback database: the start-up check turns feedback off
+    store = SqliteStore.open_checked(tmp_path, "a-private-salt-of-32-characters!")
+    assert not store.writable
+    async with FakeBotAPI() as api:
+        wiring = make_wiring(engine, tmp_path, api.base_url)
+        wiring.feedback = store  # the store the bot's start-up would open here
+        assistant = wiring.assistant
+        bot, dp = create_bot(wiring.settings), wiring.dispatcher()
+        async with api.polling(dp, bot):
+            [quote] = await exchange(api, api.message_update("кассациялық шағымның мазмұны", user_id=USER))
+            i = assistant.ordinal(quote_passage(engine, quote.text))
+            api.push_update(api.callback_update(PassageCB(v=assistant.version, act="down", i=i).pack(),
+                                                message_id=quote.message_id, user_id=USER))
+            [vote] = await api.wait_for("answerCallbackQuery")
+            [empty] = await exchange(api, api.message_update("/quiz", user_id=USER))
+    assert "<blockquote>" in quote.text  # answering goes on
+    assert vote.params["text"] == "Кешіріңіз, бағаңызды қазір сақтай алмадым."
+    assert "қате" not in empty.text  # /quiz works from what it has instead of apologising
+
+
+def quote_passage(engine: Engine, text: str):
+    """The passage a quote message shows (by its citation line)."""
+    return next(p for p in engine.corpus.passages if p.citation in text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -147,10 +148,8 @@ def test_a_closed_pipe_is_not_a_traceback(cli, argv: list[str], monkeypatch: pyt
         assert cli(argv) == 0
     finally:
         monkeypatch.undo()
-        try:
+        with contextlib.suppress(BrokenPipeError):
             closed.close()
-        except BrokenPipeError:
-            pass
     assert capsys.readouterr().err == ""
 
 

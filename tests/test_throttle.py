@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.core.throttle import MemoryLimiter, ThrottlePolicy
+from bot.telegram.callbacks import PassageCB
+from embeddings.engine import Engine
+from tests.botkit import exchange, running_bot
+from tests.fake_bot_api import async_test
 
 
 def test_burst_then_backlog_then_one_notice_per_flood() -> None:
@@ -29,3 +35,19 @@ def test_a_random_burst_loses_no_question_within_the_backlog() -> None:
         for n in range(5 + user % 4):  # 5..8 messages within the same second
             refused += policy.decide(str(user), now=n * 0.1).action == "refuse"
     assert refused == 0
+
+
+@async_test(timeout=120)
+async def test_a_throttled_button_press_is_still_answered(engine: Engine, tmp_path: Path) -> None:
+    """The spinner must stop: every press gets answerCallbackQuery, the first refused one with the notice."""
+    async with running_bot(engine, tmp_path, throttle_burst=1, throttle_per_seconds=30,
+                           throttle_backlog=0) as (api, wiring):
+        [quote] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=777))
+        i = wiring.assistant.ordinal(engine.corpus.get("2025-cassation:7"))
+        for _ in range(4):
+            api.push_update(api.callback_update(PassageCB(v=wiring.assistant.version, act="up", i=i).pack(),
+                                                message_id=quote.message_id, user_id=777))
+        answers = await api.wait_for("answerCallbackQuery", count=4, timeout=20)
+    assert all(a.ok for a in answers)
+    notices = [a for a in answers if "қайта жіберіңіз" in (a.params.get("text") or "")]
+    assert len(notices) == 1
