@@ -2,8 +2,10 @@
 
 One file in the data directory, created on first use; the schema is versioned with `PRAGMA user_version`
 and migrated forward step by step.  Users are stored only as a salted hash of their Telegram id, and a
-question's text only when the operator turned question logging on.  A locked or unwritable database
-never stops the bot from answering: a write is retried briefly and, failing that, logged and dropped.
+question's text only when the operator turned question logging on.  The bot opens it through
+`open_checked` (a corrupt file is moved aside, a read-only one turns writes off; see `bot.core.db_health`).
+A write waits out another process's lock for a while (the bot runs writes off the answering path), then
+is logged and dropped; every write says whether it was stored, so nobody is thanked for a lost vote.
 """
 
 from __future__ import annotations
