@@ -42,6 +42,7 @@ async def test_a_throttled_button_press_is_still_answered(engine: Engine, tmp_pa
     """The spinner must stop: every press gets answerCallbackQuery, the first refused one with the notice."""
     async with running_bot(engine, tmp_path, throttle_burst=1, throttle_per_seconds=30,
                            throttle_backlog=0) as (api, wiring):
+        api.user(777, language_code="kk")
         [quote] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=777))
         i = wiring.assistant.ordinal(engine.corpus.get("2025-cassation:7"))
         for _ in range(4):
