@@ -65,7 +65,7 @@ async def answer_question(message: Message, assistant: Assistant, feedback: Feed
     record = feedback.record_answer if reply.answered else feedback.record_refusal
     await remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
                    reply.confidence, question)
-    view = answer_view(assistant, reply, _)
+    view = answer_view(assistant, reply, _, lang)
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
 
 
