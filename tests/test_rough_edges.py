@@ -192,12 +192,3 @@ def test_bench_needs_no_file_from_the_tests_folder() -> None:
 
     assert build_parser().parse_args(["bench"]).questions is None  # default: the packaged curated questions
     assert sum(len(h) for h in load_corpus().hints.values()) >= 100
-
-
-def test_plain_highlights_read_the_right_way_round(corpus) -> None:
-    from bot.render import HIGHLIGHT, quote_body
-
-    passage = next(p for p in corpus.passages if len(p.sentences) >= 2)
-    text = quote_body(passage, [1], 10**9, html=False).text
-    assert f"{HIGHLIGHT[0]}{passage.sentences[1]}" in text and HIGHLIGHT == ("**", "**")
-    assert "»" + passage.sentences[1] not in text

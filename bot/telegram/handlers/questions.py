@@ -62,7 +62,7 @@ async def answer_question(message: Message, assistant: Assistant, feedback: Feed
         notes.append(long_message_note(limit, _))
         question = question[:limit]
     reply = await assistant.ask_async(question)
-    view = answer_view(assistant, reply, _)
+    view = answer_view(assistant, reply, _, lang)
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
     record = feedback.record_answer if reply.answered else feedback.record_refusal
     remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
