@@ -169,7 +169,7 @@ async def test_a_lock_held_by_another_process_delays_no_answer_and_loses_no_vote
         await drain()
     # The 11.7 s of the probe are gone: the write waits in the background, the answer does not wait for it.
     assert answered_in < unlocked + 1.0, (answered_in, unlocked)
-    assert "<blockquote>" in reply.text
+    assert "<blockquote" in reply.text
     assert vote.params["text"] == "Пікіріңізге рақмет!"
     kinds = wiring.feedback.query("SELECT kind, COUNT(*) FROM events GROUP BY kind ORDER BY kind")
     assert kinds == [("answer", 3), ("vote", 1)]  # stored once the lock was released
@@ -195,7 +195,7 @@ async def test_a_vote_that_cannot_be_stored_is_not_thanked(engine: Engine, tmp_p
                                                 message_id=quote.message_id, user_id=USER))
             [vote] = await api.wait_for("answerCallbackQuery")
             [empty] = await exchange(api, api.message_update("/quiz", user_id=USER))
-    assert "<blockquote>" in quote.text  # answering goes on
+    assert "<blockquote" in quote.text  # answering goes on
     assert vote.params["text"] == "Кешіріңіз, бағаңызды қазір сақтай алмадым."
     assert "қате" not in empty.text  # /quiz works from what it has instead of apologising
 
