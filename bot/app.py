@@ -111,6 +111,10 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, services: Services) -> web.Appli
                                  status=200 if ready else 503)
 
     app.router.add_get("/healthz", healthz)
+    from bot.web.app import config_from, mount
+
+    # The reading view on the same server, so the "Full text" Web App button opens it in place.
+    mount(app, services.engine.corpus, services.ask, config_from(settings), prefix=settings.web_path)
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
     setup_application(app, dp, bot=bot)
 

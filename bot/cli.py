@@ -275,6 +275,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """The reading view alone, for a site without a bot (WEB_HOST, WEB_PORT)."""
+    from bot.web.app import serve
+
+    if args.host:
+        settings.web_host = args.host
+    if args.port:
+        settings.web_port = args.port
+    try:
+        serve(settings, open_engine(settings))
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "show": cmd_show,
@@ -285,6 +300,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "report": cmd_report,
     "topics": cmd_topics,
     "bench": cmd_bench,
+    "web": cmd_web,
 }
 
 
@@ -323,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--limit", type=int, default=200)
     b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
     b.add_argument("--json", action="store_true")
+    w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
+    w.add_argument("--host", help="listen address (default WEB_HOST)")
+    w.add_argument("--port", type=int, help="listen port (default WEB_PORT)")
     return p
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.callbacks import AskCB, DocCB, LangCB, MoreCB, PassageCB, fits
 from bot.render import Gettext, not_found_html, passage_html
 from bot.services import Services
+from bot.web.links import deep_link, paragraph_page_url
 from embeddings.retriever import Answer
 from knowledge import Passage
 
@@ -51,13 +52,34 @@ def passage_button(s: Services, p: Passage, *, with_words: bool = True) -> Inlin
     return _button(label, PassageCB(v=s.version, act="show", i=s.ordinal(p)).pack())
 
 
+def link_line(s: Services, p: Passage) -> str:
+    """The paragraph's own deep link under a quote ("" until the bot knows its username)."""
+    url = deep_link(s.bot_username, p.id)
+    return f"\n🔗 {escape(url)}" if url else ""
+
+
+def reading_button(s: Services, p: Passage, t: Gettext, *, private: bool) -> InlineKeyboardButton | None:
+    """"Full text" opening the paragraph in the reading view: in place (a Web App) in a private chat over HTTPS,
+    as an ordinary link elsewhere (Telegram allows Web App buttons only in private chats); None without a view."""
+    base = s.settings.reading_url()
+    if not base:
+        return None
+    url = paragraph_page_url(base, p.doc_id, p.number)
+    if private and url.startswith("https://"):
+        return InlineKeyboardButton(text=t("Full text"), web_app=WebAppInfo(url=url))
+    return InlineKeyboardButton(text=t("Full text"), url=url)
+
+
 def passage_view(s: Services, p: Passage, t: Gettext, highlights: list[int] | None = None,
-                 more: list[Passage] | None = None) -> View:
-    """A quote with its buttons: full text (when shortened), neighbours, more results, votes."""
+                 more: list[Passage] | None = None, *, private: bool = False) -> View:
+    """A quote with its link and buttons: full text, neighbours, more results, votes."""
     rendered = passage_html(p, t, highlights)
     i = s.ordinal(p)
     rows: list[list[InlineKeyboardButton]] = []
-    if rendered.truncated:
+    web = reading_button(s, p, t, private=private)
+    if web is not None:
+        rows.append([web])
+    elif rendered.truncated:
         rows.append([_button(t("Full text"), PassageCB(v=s.version, act="full", i=i).pack())])
     prev, nxt = s.neighbours(p)
     nav = []
@@ -76,15 +98,15 @@ def passage_view(s: Services, p: Passage, t: Gettext, highlights: list[int] | No
         rows.append([_button(t("More results"), data)])
     rows.append([_button("👍", PassageCB(v=s.version, act="up", i=i).pack()),
                  _button("👎", PassageCB(v=s.version, act="down", i=i).pack())])
-    return View(rendered.text, InlineKeyboardMarkup(inline_keyboard=rows))
+    return View(rendered.text + link_line(s, p), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-def answer_view(s: Services, answer: Answer, t: Gettext) -> View:
+def answer_view(s: Services, answer: Answer, t: Gettext, *, private: bool = False) -> View:
     best = answer.best
     if best is None:
         return not_found_view(s, answer, t)
     more = [h.passage for h in answer.hits[1:4]]
-    return passage_view(s, best.passage, t, best.highlights, more)
+    return passage_view(s, best.passage, t, best.highlights, more, private=private)
 
 
 def suggestions(s: Services, answer: Answer | None) -> list[tuple[str, str]]:

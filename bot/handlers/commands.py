@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -12,10 +13,17 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import DocCB, LangCB
 from bot.services import Services
 from bot.views import document_view, help_view, language_view, passage_view, sources_view, start_view
+from bot.web.links import decode_payload
 
 
-async def start(message: Message, services: Services) -> None:
-    view = start_view(services, _)
+async def start(message: Message, services: Services, command: CommandObject | None = None) -> None:
+    """/start, or a paragraph's deep link (t.me/<bot>?start=2016-1_5); a payload that names nothing is ignored."""
+    passage_id = decode_payload(command.args if command else None)
+    passage = services.engine.corpus.get(passage_id) if passage_id else None
+    if passage is not None:
+        view = passage_view(services, passage, _, private=message.chat.type == ChatType.PRIVATE)
+    else:
+        view = start_view(services, _)
     await message.answer(view.text, reply_markup=view.markup)
 
 
@@ -69,7 +77,7 @@ async def paragraph(message: Message, command: CommandObject, services: Services
     if passage is None:
         await message.answer(_("No such document or paragraph. Send /sources to see the documents."))
         return
-    view = passage_view(services, passage, _)
+    view = passage_view(services, passage, _, private=message.chat.type == ChatType.PRIVATE)
     await message.answer(view.text, reply_markup=view.markup)
 
 

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.render import passage_html
 from bot.services import Services
+from bot.views import link_line
 
 PAGE = 10
 MAX_RESULTS = 50
@@ -28,14 +29,15 @@ def _result_id(passage_id: str, query: str) -> str:
     return hashlib.sha1(f"{passage_id}\x00{query}".encode()).hexdigest()[:32]
 
 
-def _article(passage, highlights: list[int], query: str) -> InlineQueryResultArticle:
+def _article(passage, highlights: list[int], query: str, link: str = "") -> InlineQueryResultArticle:
+    """One result; `link` (the paragraph's deep link line) goes with the quote, so a pasted quote leads back."""
     sentences = passage.sentences
     lead = sentences[highlights[0]] if highlights and highlights[0] < len(sentences) else passage.text
     return InlineQueryResultArticle(
         id=_result_id(passage.id, query),
         title=passage.citation[:200],
         description=lead[:DESCRIPTION],
-        input_message_content=InputTextMessageContent(message_text=passage_html(passage, _, highlights).text,
+        input_message_content=InputTextMessageContent(message_text=passage_html(passage, _, highlights).text + link,
                                                       parse_mode="HTML"),
     )
 
@@ -73,8 +75,8 @@ async def inline_query(query: InlineQuery, services: Services) -> None:
         return
     page = pairs[offset: offset + PAGE]
     next_offset = str(offset + PAGE) if offset + PAGE < len(pairs) else ""
-    await query.answer([_article(p, h, text) for p, h in page], cache_time=CACHE_SECONDS, is_personal=True,
-                       next_offset=next_offset)
+    results = [_article(p, h, text, link_line(services, p)) for p, h in page]
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True, next_offset=next_offset)
 
 
 def make_router() -> Router:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -43,7 +44,7 @@ async def passage_action(query: CallbackQuery, callback_data: PassageCB, service
             await _stale(query)
             return
     await query.answer()
-    view = passage_view(services, passage, _)
+    view = passage_view(services, passage, _, private=query.message.chat.type == ChatType.PRIVATE)
     await query.message.answer(view.text, reply_markup=view.markup)
 
 

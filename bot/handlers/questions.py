@@ -69,7 +69,7 @@ async def answer_question(message: Message, services: Services, question: str, u
         kind="answer" if best else "abstain", user_hash=services.storage.user_hash(user_id), lang=lang,
         passages=tuple(h.passage.id for h in answer.hits[:3]), confidence=answer.confidence, question=question,
     ))
-    view = answer_view(services, answer, _)
+    view = answer_view(services, answer, _, private=message.chat.type == ChatType.PRIVATE)
     text = "\n\n".join([*(f"<i>{n}</i>" for n in notes), view.text])
     await message.answer(text, reply_markup=view.markup)
 
@@ -84,7 +84,7 @@ async def question(message: Message, bot: Bot, services: Services) -> None:
         return
     passage = _referenced_paragraph(services, message, text)
     if passage is not None:
-        view = passage_view(services, passage, _)
+        view = passage_view(services, passage, _, private=message.chat.type == ChatType.PRIVATE)
         await message.answer(view.text, reply_markup=view.markup)
         return
     user_id = message.from_user.id if message.from_user else message.chat.id
