@@ -134,7 +134,7 @@ async def _serve(settings: Settings, services: Services) -> None:
     try:
         if settings.bot_mode == "webhook":
             app = build_webhook_app(dp, bot, services)
-            runner = web.AppRunner(app)
+            runner = web.AppRunner(app, access_log=None)  # request lines hold search questions: never logged
             await runner.setup()
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
             await site.start()

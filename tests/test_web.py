@@ -206,3 +206,38 @@ def test_templates_autoescape() -> None:
     assert env.autoescape is True
     assert "&lt;b&gt;" in env.from_string("{{ x }}").render(x="<b>")
     assert Path(STATIC / "style.css").stat().st_size < 8000
+
+
+def test_the_outcome_field_drives_the_result_page(corpus: Corpus) -> None:
+    """The third outcome ("closest paragraphs, not a direct answer") is laid out as soon as the core declares it."""
+    from dataclasses import dataclass
+
+    from bot.web.app import templates
+    from bot.web.pages import search_view
+    from embeddings.retriever import Answer, Hit
+
+    @dataclass
+    class Declared(Answer):
+        outcome: str = "closest"
+
+    hits = [Hit(corpus.get(pid), 0.5, 0.5, 0.5) for pid in ("2025-cassation:7", "2016-1:3")]
+    env = templates()
+    closest = env.get_template("search.html").render(
+        result=search_view("q", Declared("q", False, 0.2, hits)), limited=False)
+    assert "outcome-closest" in closest and "тікелей жауап емес" in closest and closest.count("<blockquote") == 2
+    plain = env.get_template("search.html").render(result=search_view("q", Answer("q", False, 0.2, hits)),
+                                                   limited=False)
+    assert "outcome-not_found" in plain and "<blockquote" not in plain
+
+
+def test_rate_limit_window_slides_and_its_table_stays_bounded() -> None:
+    from bot.web import ratelimit
+
+    now = [0.0]
+    limiter = ratelimit.RateLimiter(2, 10.0, clock=lambda: now[0])
+    assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a"), limiter.allow("b")] == [True, True, False, True]
+    now[0] = 10.0
+    assert limiter.allow("a")  # the window moved on
+    for n in range(ratelimit.MAX_CLIENTS + 10):
+        limiter.allow(f"client-{n}")
+    assert len(limiter._seen) <= ratelimit.MAX_CLIENTS

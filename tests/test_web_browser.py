@@ -1,6 +1,6 @@
 """The reading view in a real browser: Debian's headless Chromium driven by playwright.
 
-One browser per session and one server (a real TCP port, the real engine behind its search).  The tests follow a
+One browser and one server for the module (a real TCP port, the real engine behind its search).  The tests follow a
 deep anchor, run a search, check that the text the browser shows equals the bot's quote of the same paragraph,
 watch for console errors, and keep a phone-width screenshot and the page weight under tests/artifacts/.
 Without the browser the tests skip locally, and fail under CI=true: scripts/setup installs it there.
@@ -83,8 +83,10 @@ class ServerThread:
         self.thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One browser for all the browser tests.  Module-scoped, not session-scoped: while playwright's sync API is
+    open it keeps an event loop on this thread, and the other modules' asyncio.run() would refuse to start."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -97,7 +99,7 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(corpus, engine) -> Iterator[str]:
     with ServerThread(corpus, engine) as url:
         yield url
@@ -182,36 +184,36 @@ def test_search_answers_with_the_bots_quote(page, site, engine) -> None:
     assert page.problems == []  # type: ignore[attr-defined]
 
 
-def test_phone_screenshot_and_page_weight(page, site) -> None:
+def weigh(browser, url: str) -> dict:
+    """Requests and bytes of one page loaded with an empty cache, as a first-time reader gets it."""
+    context = browser.new_context(viewport=PHONE)
+    pg = context.new_page()
+    responses = []
+    pg.on("response", lambda r: responses.append(r))
+    pg.goto(url, wait_until="networkidle")
+    sizes = {r.url: len(r.body()) for r in responses}
+    context.close()
+    return {"requests": len(sizes), "bytes": sum(sizes.values()), "by_url": sizes}
+
+
+def test_phone_screenshot_and_page_weight(browser, page, site) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    sizes: dict[str, int] = {}
-
-    def record(response) -> None:
-        try:
-            sizes[response.url] = len(response.body())
-        except Exception:  # a redirect has no body
-            sizes[response.url] = 0
-
-    page.on("response", record)
-    page.goto(f"{site}/doc/2025-cassation/5", wait_until="load")
-    context_weight = dict(sizes)
-    sizes.clear()
+    page.goto(f"{site}/doc/2025-cassation", wait_until="load")
+    page.screenshot(path=str(ARTIFACTS / "reading-view-phone-top.png"))
     page.goto(f"{site}/doc/2025-cassation#p7", wait_until="load")
     # readable on a phone: nothing wider than the screen, text at a readable size
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert float(page.evaluate("getComputedStyle(document.querySelector('blockquote p')).fontSize")[:-2]) >= 16
     shot = ARTIFACTS / "reading-view-phone.png"
     page.screenshot(path=str(shot))
-    page.screenshot(path=str(ARTIFACTS / "reading-view-phone-full.png"), full_page=True)
     assert shot.stat().st_size > 10_000
-    weight = {
-        "document page /doc/2025-cassation": {"requests": len(sizes), "bytes": sum(sizes.values()),
-                                              "by_url": {u.replace(site, ""): n for u, n in sizes.items()}},
-        "paragraph page /doc/2025-cassation/5": {"requests": len(context_weight),
-                                                 "bytes": sum(context_weight.values())},
-    }
+    assert page.problems == []  # type: ignore[attr-defined]
+
+    weight = {path: weigh(browser, site + path) for path in ("/doc/2025-cassation", "/doc/2025-cassation/5",
+                                                              "/doc/1998-1", "/")}
+    for w in weight.values():
+        assert all(u.startswith(site) for u in w["by_url"])  # nothing from anywhere else
+        assert 2 <= w["requests"] <= 3  # the page, its stylesheet (and its icon, if the browser asks)
+        w["by_url"] = {u.replace(site, ""): n for u, n in w["by_url"].items()}
     (ARTIFACTS / "page-weight.json").write_text(json.dumps(weight, indent=2), encoding="utf-8")
     print(json.dumps(weight, indent=2))
-    assert all(u.startswith(site) for u in sizes)  # nothing from anywhere else
-    assert 2 <= len(sizes) <= 3  # the page, its stylesheet (and its icon, if the browser asks)
-    assert page.problems == []  # type: ignore[attr-defined]
