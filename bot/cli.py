@@ -304,6 +304,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 }
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cassbot", description="Kassatsiya: quotes the Supreme Court's resolutions.")
     sub = p.add_subparsers(dest="command")
@@ -341,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
     w.add_argument("--host", help="listen address (default WEB_HOST)")
-    w.add_argument("--port", type=int, help="listen port (default WEB_PORT)")
+    w.add_argument("--port", type=_port, help="listen port (default WEB_PORT)")
     return p
 
 

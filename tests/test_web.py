@@ -241,3 +241,13 @@ def test_rate_limit_window_slides_and_its_table_stays_bounded() -> None:
     for n in range(ratelimit.MAX_CLIENTS + 10):
         limiter.allow(f"client-{n}")
     assert len(limiter._seen) <= ratelimit.MAX_CLIENTS
+
+
+def test_cassbot_web_rejects_a_bad_port_in_one_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "web", "--port", "99999"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "is not a port number" in done.stderr.strip().splitlines()[-1]
