@@ -19,7 +19,6 @@ from knowledge.repair import RepairStats
 
 log = logging.getLogger("cassbot")
 
-STATUS_LABELS = {"in_force": "қолданыста", "repealed": "күшін жойған", "commentary": "түсініктеме (заң емес)"}
 
 
 def configure_logging(level: str) -> None:
@@ -34,16 +33,28 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import gettext_for
+    from bot.render import status_label
+
+    kk = gettext_for("kk")
     corpus = load_corpus(*settings.corpus_paths())
+    if args.repairs:
+        from knowledge.repair_report import format_report, repair_report
+
+        try:
+            doc = corpus.document(args.repairs)
+        except KeyError:
+            return _fail(f"unknown document {args.repairs!r}; known: {', '.join(d.id for d in corpus.documents)}")
+        print(format_report(repair_report(corpus, doc.id, settings.corpus_paths()[1]),
+                            review_only=args.review))
+        return 0
     rows = []
     for doc in corpus.documents:
         passages = corpus.of(doc.id)
         numbered = [p for p in passages if p.number != "preamble"]
         deleted = [p.number for p in passages if p.deleted]
         stats = corpus.stats.get(doc.id) or RepairStats()
-        status = STATUS_LABELS.get(doc.status, doc.status)
-        if doc.status_since:
-            status += f" ({doc.status_since} бастап)"
+        status = status_label(doc, kk)
         rows.append({
             "id": doc.id,
             "kind": doc.kind,
@@ -97,7 +108,7 @@ SAMPLE_QUESTION = "Кассациялық шағым қай тілде жазы�
 
 
 def open_engine(settings: Settings, *, rebuild: bool = False):
-    """The shared core; imported here so `docs`/`show` never pay for torch."""
+    """The retrieval engine; imported here so `docs`/`show` never pay for torch."""
     from embeddings.engine import Engine
 
     return Engine.open(load_corpus(*settings.corpus_paths()), settings.embedding_model, settings.data_dir,
@@ -112,33 +123,33 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _answer_json(answer) -> dict:
+def _answer_json(reply) -> dict:
     return {
-        "question": answer.question,
-        "answered": answer.answered,
-        "confidence": round(answer.confidence, 4),
+        "question": reply.question,
+        "answered": reply.answered,
+        "confidence": round(reply.confidence, 4),
         "results": [
             {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
              "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}
-            for h in answer.hits
+            for h in reply.hits
         ],
     }
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.assistant import Assistant
     from bot.i18n import gettext_for
     from bot.render import answer_plain
 
     question = " ".join(args.question).strip()
     if not question:
         return _fail("ask needs a question, e.g. cassbot ask \"кассациялық шағымды кім бере алады?\"")
-    engine = open_engine(settings)
-    answer = engine.ask(question[: settings.max_question_chars], k=args.k)
+    reply = Assistant(open_engine(settings), workers=1).ask(question[: settings.max_question_chars], k=args.k)
     if args.json:
-        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(_answer_json(reply), ensure_ascii=False, indent=2))
         return 0
     t = gettext_for(args.lang)
-    print(answer_plain(answer, t))
+    print(answer_plain(reply, t))
     print("\n" + t("I quote the Supreme Court's normative resolutions; this is not legal advice."))
     return 0
 
@@ -177,7 +188,7 @@ def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     """The README's main job: the bot when a token is set, otherwise a sample answer and how to start."""
     if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
         return cmd_run(args, settings)
-    cmd_docs(argparse.Namespace(json=False), settings)
+    cmd_docs(argparse.Namespace(json=False, repairs=None, review=False), settings)
     print(f"\n? {SAMPLE_QUESTION}\n")
     code = cmd_ask(argparse.Namespace(question=[SAMPLE_QUESTION], json=False, k=3, lang="kk"), settings)
     print("\nTo start the Telegram bot, set BOT_TOKEN (in the environment or .env) and run this command again.")
@@ -228,8 +239,9 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from bot.report import ALL_TIME, FORMATS, build_report
-    from bot.storage import DB_FILE, Storage
+    from bot.core.feedback import ALL_TIME
+    from bot.core.sqlite_store import DB_FILE, SqliteStore
+    from bot.report import FORMATS, build_report
 
     if args.since:
         try:
@@ -239,8 +251,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     path = settings.data_dir / DB_FILE
     if not path.exists():
         return _fail(f"no feedback database at {path} yet (it is created when the bot first answers)")
-    storage = Storage(path, settings.user_hash_salt.get_secret_value())
-    print(FORMATS[args.format](build_report(storage, args.since or ALL_TIME)))
+    feedback = SqliteStore(path, settings.user_hash_salt.get_secret_value())
+    print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
     return 0
 
 
@@ -252,7 +264,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         questions = [q.question for q in load_questions(Path(args.questions))]
     except EvalFileError as exc:
         return _fail(str(exc))
-    result = run_bench(settings, questions[: args.limit], repeats=args.repeats)
+    result = run_bench(settings, questions[: args.limit], repeats=args.repeats, quick=args.quick)
     print(json.dumps({**result, "targets_met": targets_met(result)}, indent=2) if args.json else format_bench(result))
     return 0
 
@@ -260,7 +272,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-    from bot.app import run_bot
+    from bot.telegram.app import run_bot
 
     settings.token()  # fail fast, before loading the model, on a missing or malformed token
     settings.check_webhook()
@@ -277,14 +289,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     """The reading view alone, for a site without a bot (WEB_HOST, WEB_PORT)."""
+    from bot.core.assistant import Assistant
     from bot.web.app import serve
+    from knowledge.topics import load_topics
 
     if args.host:
         settings.web_host = args.host
     if args.port:
         settings.web_port = args.port
     try:
-        serve(settings, open_engine(settings))
+        serve(settings, Assistant(open_engine(settings), load_topics()))  # topics: the paragraphs' headings
     except OSError as exc:
         return _fail(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}")
     return 0
@@ -315,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     d = sub.add_parser("docs", help="documents with kind, status and passage counts")
     d.add_argument("--json", action="store_true")
+    d.add_argument("--repairs", metavar="DOC", help="every repaired line of DOC: fragments, where each went, why")
+    d.add_argument("--review", action="store_true", help="with --repairs: only the lines marked for review")
     s = sub.add_parser("show", help="one paragraph: repaired text, amendment notes, citation")
     s.add_argument("doc", help="document id, e.g. 2016-1")
     s.add_argument("paragraph", help="paragraph number, e.g. 5, 4-1, preamble")
@@ -345,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--limit", type=int, default=200)
     b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
     b.add_argument("--json", action="store_true")
+    b.add_argument("--quick", action="store_true", help="smoke run: every figure measured on less work")
     w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
     w.add_argument("--host", help="listen address (default WEB_HOST)")
     w.add_argument("--port", type=_port, help="listen port (default WEB_PORT)")

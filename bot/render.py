@@ -1,4 +1,4 @@
-"""Answers → text a person reads: Telegram HTML (the bot, inline mode) and plain text (the command line).
+"""Replies → text a person reads: Telegram HTML (the bot, inline mode) and plain text (the command line).
 
 Quotes are verbatim.  A paragraph too long for one message is shortened only at sentence boundaries,
 keeping the highlighted sentence(s) and marking every omission with "[…]"; the full text is then offered
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from embeddings.retriever import Answer
-from knowledge import Passage
+from bot.core.assistant import Reply
+from knowledge import Document, Passage
 from knowledge.repair import split_sentences
 
 TELEGRAM_LIMIT = 4096
@@ -132,13 +132,6 @@ def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, bu
     return Rendered("\n".join(lines), body.truncated)
 
 
-def answer_html(answer: Answer, t: Gettext) -> Rendered:
-    best = answer.best
-    if best is None:
-        return Rendered(not_found_html(t))
-    return passage_html(best.passage, t, best.highlights)
-
-
 def not_found_html(t: Gettext) -> str:
     return (f"{escape(t('Nothing in these documents answers this question.'))}\n\n"
             f"{escape(t('Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.'))}")  # noqa: E501
@@ -180,13 +173,12 @@ def full_text_html(passage: Passage, t: Gettext, limit: int = TELEGRAM_LIMIT - 2
     return out
 
 
-def answer_plain(answer: Answer, t: Gettext) -> str:
+def answer_plain(reply: Reply, t: Gettext) -> str:
     """The command line's rendering: the same quote, highlighted sentence between »«."""
-    best = answer.best
-    if best is None:
+    if reply.best is None:
         return "\n".join([t("Nothing in these documents answers this question."),
                           t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.")])  # noqa: E501
-    return passage_plain(best.passage, t, best.highlights)
+    return passage_plain(reply.best, t, reply.highlights)
 
 
 def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -> str:
@@ -197,3 +189,14 @@ def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -
         lines.append(f"({t('Commentary (an article), not law')})")
     return "\n".join(lines)
 
+
+
+def status_label(doc: Document, t: Gettext) -> str:
+    """A document's legal status as a reader sees it: in force (since when), repealed, or commentary."""
+    if doc.status == "commentary":
+        return t("commentary, not law")
+    if doc.status == "repealed":
+        return t("repealed")
+    if doc.status_since:
+        return t("in force since {date}").format(date=doc.status_since)
+    return t("in force")

@@ -27,20 +27,43 @@ def kazakh_since(iso: str) -> str:
     return f"{year} жылғы {int(day)} {_MONTHS_ABL[int(month) - 1]}"
 
 
-def document_citation(doc: Document) -> str:
+# A title longer than this is cited in a short form in answers; /sources and `cassbot show` give it whole.
+SHORT_TITLE_CHARS = 60
+# The 2025 resolution's text carries neither title nor number: its description is ours, and a citation says so.
+UNTITLED = "ресми атауы мен нөмірі мәтінде жоқ, бұл — сипаттама"
+
+
+def short_title(title: str) -> str:
+    """The title cut at a word boundary with "…", as a lawyer shortens a long title in running text."""
+    if len(title) <= SHORT_TITLE_CHARS + 10:
+        return title
+    cut = title[: SHORT_TITLE_CHARS].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def document_citation(doc: Document, *, full: bool = False) -> str:
+    """"ҚР Жоғарғы Сотының 2016 жылғы 15 қаңтардағы № 1 «Сот төрелігіне…» нормативтік қаулысы".
+
+    `full` gives the whole title; otherwise a long title is shortened.  A resolution whose text has no title
+    is cited by its description, marked as such, never by an invented name or number."""
     if doc.is_law:
         parts = ["ҚР Жоғарғы Сотының"]
         if doc.date:
             parts.append(kazakh_date(doc.date))
         if doc.number:
             parts.append(f"№ {doc.number}")
-        if not doc.date and not doc.number and doc.description:
-            parts.append(doc.description)
+        if doc.title:
+            parts.append(f"«{doc.title if full else short_title(doc.title)}»")
+        elif doc.description:
+            parts.append(doc.description)  # not in «»: it is not a title
         parts.append("нормативтік қаулысы")
         text = " ".join(parts)
+        remarks = []
+        if not doc.title and doc.description:
+            remarks.append(UNTITLED)
         if not doc.date and doc.status_since:
-            text += f" ({kazakh_since(doc.status_since)} бастап қолданыста)"
-        return text
+            remarks.append(f"{kazakh_since(doc.status_since)} бастап қолданыста")
+        return f"{text} ({'; '.join(remarks)})" if remarks else text
     authors = ", ".join(doc.authors)
     return f"{authors}. «{doc.title}» (мақала)" if authors else f"«{doc.title}» (мақала)"
 

@@ -39,6 +39,26 @@ _GAP = re.compile(r" {2,}| (?=[,;:)])")
 _INDENT = re.compile(r"^ {3,}\S")
 
 
+@dataclass(frozen=True)
+class Placement:
+    """One displaced fragment and the place it went back to, for a curator to review."""
+
+    fragment: str
+    after: str  # the words before the place ("" at the start of the line)
+    before: str  # the words after it
+
+
+@dataclass(frozen=True)
+class RepairDecision:
+    """What was done with one raw line's displaced link text, and why (`cassbot docs --repairs DOC`)."""
+
+    raw: str  # the raw line as it stands in the text file
+    placements: tuple[Placement, ...]
+    reason: str
+    review: bool = False  # two or more fragments, or another reading was possible: a person should check
+    alternative: str = ""  # the other reading, when there was one
+
+
 @dataclass
 class RepairStats:
     """What the repair did, so a resolution report can say how much was fixed and how much left raw."""
@@ -47,14 +67,7 @@ class RepairStats:
     lines_left_raw: int = 0
     hyphen_joins: int = 0
     dehyphenated: int = 0
-    left_raw_samples: list[str] = field(default_factory=list)
-
-    def add(self, other: RepairStats) -> None:
-        self.fragments_moved += other.fragments_moved
-        self.lines_left_raw += other.lines_left_raw
-        self.hyphen_joins += other.hyphen_joins
-        self.dehyphenated += other.dehyphenated
-        self.left_raw_samples.extend(other.left_raw_samples)
+    decisions: list[RepairDecision] = field(default_factory=list)  # for the curator's report
 
 
 @dataclass
@@ -62,6 +75,8 @@ class _Line:
     text: str  # without indentation and trailing spaces
     indented: bool  # starts a new sub-paragraph
     leading_gap: bool  # link text was cut from its very start (after a page break)
+    raw: str = ""  # the line as it stands in the file, for the repair report
+    split_link: bool = False  # its last link went on past the break (rejoined on the next line)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -120,8 +135,11 @@ class LinkRepairer:
         ]
         return splits[0] if len(splits) == 1 else None
 
-    def _parse_fragments(self, tokens: list[str], k: int, glued: bool, prev_open: bool) -> list[str] | None:
-        """Split the displaced tail into exactly k fragments, right to left, or None if unsure."""
+    def _parse_fragments(self, tokens: list[str], k: int, glued: bool, prev_open: bool) -> tuple[list[str], str] | None:
+        """Split the displaced tail into exactly k fragments, right to left, or None if unsure.
+
+        Returns the fragments in their order of appearance and, when the token before them looks like
+        link text too, that token: another reading was possible, so a person should review the line."""
         frags: list[str] = []
         i = len(tokens)
         while i > 0 and len(frags) < k:
@@ -139,17 +157,19 @@ class LinkRepairer:
                 i -= 1
             frags.insert(0, " ".join(frag))
         if len(frags) == k and (i == 0 or not glued):
-            return frags if not glued or i == 0 else None
+            before = tokens[i - 1] if i > 0 else ""
+            other = before if before and (_REF.match(before) or _NUM.match(before) or _REF_OPEN.match(before)) else ""
+            return frags, other
         if k == 1 and not frags:
             words = tokens
             if glued and all(_WORD.match(w) for w in words) and len(words) <= 3:
-                return [" ".join(words)]
+                return [" ".join(words)], ""
             if not glued and len(tokens) >= 1:
                 last = tokens[-1]
                 if prev_open and _WORD.match(last):
-                    return [last]
+                    return [last], ""
                 if _CAPITALISED.match(last):
-                    return [last]
+                    return [last], ""
         return None
 
     def repair_line(self, line: _Line, prev_open: bool, stats: RepairStats) -> str:
@@ -167,12 +187,14 @@ class LinkRepairer:
             return _collapse(body)
         # Find where the appended link text begins: a glue point in the tail, or a vocabulary split.
         glued = False
+        how = f"the line's tail parses into exactly {k} link fragment(s), put back in their order of appearance"
         prefix_tokens = tokens
         disp_tokens: list[str] = []
         for j in range(len(tokens) - 1, -1, -1):
             g = _split_glue(tokens[j])
             if g:
                 glued = True
+                how = f"link text glued to the line's last character after {g[0][-1]!r}"
                 prefix_tokens = [*tokens[:j], g[0]]
                 disp_tokens = [g[1], *tokens[j + 1 :]]
                 break
@@ -180,23 +202,29 @@ class LinkRepairer:
             v = self._split_by_vocabulary(tokens[-1])
             if v and k == 1:
                 glued = True
+                how = f"glued word {tokens[-1]!r} split into two words the corpus knows"
                 prefix_tokens = [*tokens[:-1], v[0]]
                 disp_tokens = [v[1]]
         if glued:
-            frags = self._parse_fragments(disp_tokens, k, True, prev_open)
+            parsed = self._parse_fragments(disp_tokens, k, True, prev_open)
             rest_tail = " ".join(prefix_tokens)
         else:
-            frags = self._parse_fragments(tokens, k, False, prev_open)
-            if frags is not None:
-                used = sum(len(f.split()) for f in frags)
+            parsed = self._parse_fragments(tokens, k, False, prev_open)
+            if parsed is not None:
+                used = sum(len(f.split()) for f in parsed[0])
                 rest_tail = " ".join(tokens[: len(tokens) - used])
-        if frags is None:
+        if parsed is None:
             if _looks_displaced(tokens):
                 stats.lines_left_raw += 1
-                stats.left_raw_samples.append(body)
+                stats.decisions.append(RepairDecision(line.raw or body, (), "left raw: the tail does not parse "
+                                                      f"into {k} fragment(s) for {k} gap(s)", review=True))
             return _collapse(body)
+        frags, other = parsed
+        if line.leading_gap and len(frags[0].split()) == 1 and not (_REF.match(frags[0]) or _NUM.match(frags[0])):
+            how = "after a page break, the word cut from the line's start (the previous line ends in an open reference)"
         rest = body[:tail_start] + rest_tail
         out: list[str] = []
+        placements: list[Placement] = []
         pos = 0
         for (start, end), frag in zip(gaps, frags, strict=True):
             out.append(rest[pos:start].rstrip(" "))
@@ -204,10 +232,19 @@ class LinkRepairer:
             sep_after = "" if (nxt in ",;:)" and nxt) or end >= len(rest) else " "
             lead = " " if start > 0 else ""
             out.append(f"{lead}{frag}{sep_after}")
+            placements.append(Placement(frag, " ".join(rest[:start].split()[-2:]), " ".join(rest[end:].split()[:2])))
             pos = end
         out.append(rest[pos:])
         stats.fragments_moved += k
+        alternative = f"«{other}» before the fragments looks like link text too" if other else ""
+        stats.decisions.append(RepairDecision(line.raw or body, tuple(placements), how,
+                                              review=k >= 2 or bool(alternative) or line.split_link,
+                                              alternative=alternative))
         return _collapse("".join(out)).strip()
+
+
+def _words_after(text: str, at: int) -> str:
+    return " ".join(text[at:].split()[:2])
 
 
 def _looks_displaced(tokens: list[str]) -> bool:
@@ -231,7 +268,7 @@ def to_lines(raw_lines: list[str]) -> list[_Line]:
         indented = bool(_INDENT.match(raw))
         stripped = raw.rstrip()
         leading_gap = after_break and not indented and (stripped[:1] == " " or stripped.lstrip()[:1] in ",;:)")
-        out.append(_Line(stripped.strip(), indented, leading_gap))
+        out.append(_Line(stripped.strip(), indented, leading_gap, raw))
         after_break = False
     return out
 
@@ -253,7 +290,9 @@ def join_lines(lines: list[str], starts: list[bool], lang: str, stats: RepairSta
             text += line
             stats.hyphen_joins += 1
         elif re.search(r"[^\W\d_]-$", tail) and line[:1].isalpha():
-            if lang == "ru" and not re.search(r"(ико|-[^\W\d_]+)-$", prev_word):
+            # Russian breaks words anywhere ("высокообразо-" + "ванные", "политико-право-" + "вые"); only a
+            # compound's first stem ("политико-" + "правовом") keeps its hyphen.  Kazakh keeps every hyphen.
+            if lang == "ru" and not prev_word[:-1].split("-")[-1].endswith("ико"):
                 text = text[:-1] + line
                 stats.dehyphenated += 1
             else:
@@ -279,18 +318,25 @@ def repair_block(raw_lines: list[str], lang: str, displaced_links: bool, repaire
                  stats: RepairStats) -> str:
     """Repair one paragraph's raw lines into its faithful text."""
     lines = to_lines(raw_lines)
-    # A reference cut by a line break whose second half was displaced to the next line's end:
-    # "ҚПК-нің  ... 484-" + " ... бабының" → the whole "484-бабының" belongs to the first line.
+    # A reference split by a line or page break: "ҚПК-нің  … ҚПК-нің 486-бабының 484-" + " … бабының".  The
+    # extraction appended each line's link text in its order of appearance, so the open "484-" came last: it
+    # is the start of a link that goes on past the break, and the next line's last word ("бабының") is its
+    # end, cut from that line's start.  Rejoined first, the whole link "484-бабының" opens the next line,
+    # and this line keeps only the fragments of its own gaps ("486-бабының").
+    rejoined: list[tuple[int, str, str, str]] = []  # (line, link, its two halves) for the report, once repaired
     for i in range(len(lines) - 1):
         cur, nxt = lines[i], lines[i + 1]
         last = cur.text.split()[-1] if cur.text.split() else ""
         nxt_last = nxt.text.split()[-1] if nxt.text.split() else ""
         if displaced_links and _REF_OPEN.match(last) and nxt.leading_gap and _WORD.match(nxt_last) \
                 and nxt_last[:1].islower() and len(_GAP.findall(nxt.text)) == 0:
-            cur.text = cur.text + nxt_last
-            nxt.text = nxt.text[: -len(nxt_last)].rstrip()
+            cur.text = cur.text[: -len(last)].rstrip()
+            cur.split_link = True
+            rest = nxt.text[: -len(nxt_last)].strip()
+            nxt.text = f"{last}{nxt_last} {rest}"
             nxt.leading_gap = False
             stats.fragments_moved += 1
+            rejoined.append((i, last, nxt_last, rest))
     texts: list[str] = []
     for i, line in enumerate(lines):
         prev_last = texts[-1].split()[-1] if i > 0 and texts[-1].split() else ""
@@ -301,6 +347,12 @@ def repair_block(raw_lines: list[str], lang: str, displaced_links: bool, repaire
             texts.append(repairer.repair_line(line, prev_open, stats))
         else:
             texts.append(_collapse(line.text))
+    for i, first, second, rest in rejoined:
+        stats.decisions.append(RepairDecision(
+            f"{lines[i].raw}\n{lines[i + 1].raw}",
+            (Placement(f"{first}{second}", " ".join(texts[i].split()[-2:]), " ".join(rest.split()[:2])),),
+            f"a link split across the break: {first!r} (last of its line's appended link text) + {second!r} "
+            "(cut from the next line's start) rejoined at the break", review=True))
     return join_lines(texts, [ln.indented for ln in lines], lang, stats)
 
 
@@ -324,6 +376,7 @@ def _in_place(text: str, number: re.Match[str]) -> bool:
 
 def restore_act_number(text: str, stats: RepairStats) -> str:
     """Put a displaced "№ N" of an amending resolution back after the date it belongs to (see above)."""
+    original = text
     bare = list(_BARE_DATE.finditer(text))
     stray = [m for m in _ACT_NUMBER.finditer(text) if not _in_place(text, m)]
     if len(bare) != 1 or len(stray) != 1:
@@ -337,5 +390,10 @@ def restore_act_number(text: str, stats: RepairStats) -> str:
     text = text[:start] + text[end:]
     at = date.end() if date.end() <= start else date.end() - (end - start)
     stats.fragments_moved += 1
-    return f"{text[:at]} {number.group(0)}{text[at:]}"
+    fixed = f"{text[:at]} {number.group(0)}{text[at:]}"
+    stats.decisions.append(RepairDecision(
+        original, (Placement(number.group(0), date.group(0), _words_after(fixed, at + len(number.group(0)) + 1)),),
+        "an amending act's number left its date (no gap marks the spot): one bare date, one number out of place",
+        review=True))
+    return fixed
 

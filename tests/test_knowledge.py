@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import Corpus
-from knowledge.catalog import TEXTS
+from knowledge.catalog import CATALOG
 
 # (passage id, a raw line fragment as extracted, the repaired reading that must appear in the passage)
 GOLDEN = [
@@ -51,9 +51,10 @@ GOLDEN = [
      "Конституция) 76-бабы 3-тармағының талаптарына сәйкес"),
     ("2016-1:1", " нормасы кез келген адамның және азаматтың бұзылған құқықтары мен тармағының",
      "13-бабы 2-тармағының нормасы кез келген"),
-    # a reference cut by a line break, its second half displaced to the next line's end
+    # a link split across a page break ("484-" + "бабының", each half displaced to its own line's end) is
+    # rejoined first; the line's own gap takes the fragment that came before it: 486 (persons), 484 (appeal)
     ("2025-cassation:5", "5. ҚПК-нің  бірінші бөлігінде санамаланған адамдар ҚПК-нің 486-бабының 484-",
-     "ҚПК-нің 484-бабының бірінші бөлігінде санамаланған адамдар ҚПК-нің 486-бабының бірінші бөлігінің"),
+     "ҚПК-нің 486-бабының бірінші бөлігінде санамаланған адамдар ҚПК-нің 484-бабының бірінші бөлігінің"),
     # link text glued to the previous word without any separator (split by the corpus vocabulary)
     ("1998-1:6", " (бұдан әрі – Сот жүйесі мен судьяларының мәртебесі туралы Конституциялықзаңының",
      "№ 132-II Конституциялық заңының (бұдан әрі – Сот жүйесі мен судьяларының мәртебесі туралы "
@@ -72,6 +73,8 @@ GOLDEN = [
     ("history:5", "(қарама-", "(қарама-қайшылық"),
     # Russian words hyphenated across a line break are joined; a real compound keeps its hyphen
     ("judicial-bases:1", "высокообразо-", "высокообразованные и юридически просвещенные патриоты"),
+    # a break after a compound's second stem is a line-break hyphen too ("политико-право-" + "вые")
+    ("judicial-bases:1", "политико-право-", "передовые политико-правовые и философские учения"),
 ]
 
 
@@ -80,7 +83,7 @@ def _ws(s: str) -> str:
 
 
 def _raw_text(corpus: Corpus, doc_id: str) -> str:
-    return (TEXTS / corpus.document(doc_id).file).read_text(encoding="utf-8")
+    return (CATALOG.parent / "texts" / corpus.document(doc_id).file).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("pid", "raw", "fixed"), GOLDEN, ids=[f"{g[0]}-{i}" for i, g in enumerate(GOLDEN)])
@@ -183,11 +186,20 @@ def test_preamble_and_signature(corpus: Corpus) -> None:
 
 
 def test_citations(corpus: Corpus) -> None:
-    expected = "ҚР Жоғарғы Сотының 2016 жылғы 15 қаңтардағы № 1 нормативтік қаулысы, 5-тармақ"
+    from knowledge.citation import document_citation
+
+    # a lawyer's citation names the title; a long one is shortened in answers and given whole in /sources
+    expected = ("ҚР Жоғарғы Сотының 2016 жылғы 15 қаңтардағы № 1 «Сот төрелігіне қол жеткізу құқығы және "
+                "Қазақстан…» нормативтік қаулысы, 5-тармақ")
     assert corpus.get("2016-1:5").citation == expected
-    assert corpus.get("1998-1:4-1").citation.startswith("ҚР Жоғарғы Сотының 1998 жылғы 14 мамырдағы № 1")
+    assert document_citation(corpus.document("2016-1"), full=True) == (
+        "ҚР Жоғарғы Сотының 2016 жылғы 15 қаңтардағы № 1 «Сот төрелігіне қол жеткізу құқығы және Қазақстан "
+        "Республикасы Жоғарғы Сотының сот актілерін қайта қарау бойынша өкілеттіктері туралы» нормативтік қаулысы")
+    assert corpus.get("1998-1:4-1").citation.startswith(
+        "ҚР Жоғарғы Сотының 1998 жылғы 14 мамырдағы № 1 «Қазақстан Республикасында сот билігі туралы")
     c2025 = corpus.get("2025-cassation:3").citation
-    assert "2025 жылғы 1 шілдеден бастап" in c2025 and "№" not in c2025  # no invented number
+    assert "2025 жылғы 1 шілдеден бастап" in c2025 and "№" not in c2025  # no invented number...
+    assert "ресми атауы мен нөмірі мәтінде жоқ" in c2025 and "«" not in c2025  # ...nor a description posing as a title
     assert corpus.get("2016-1:preamble").citation.endswith("кіріспе")
     art = corpus.get("history:2")
     assert "мақала" in art.citation and "Узакбаев" in art.citation
@@ -216,7 +228,7 @@ def test_catalog_fields(corpus: Corpus) -> None:
     d = corpus.document("2025-cassation")
     assert d.title == "" and d.number == "" and d.status_since == "2025-07-01"
     assert corpus.document("2016-1").date == "2016-01-15"
-    assert Path(TEXTS / d.file).read_bytes() == Path(
+    assert Path(CATALOG.parent / "texts" / d.file).read_bytes() == Path(
         "/work/shared/seeds/001_7e77fa0b6e32fb66.txt").read_bytes() if Path("/work/shared/seeds").exists() else True
 
 
@@ -268,3 +280,53 @@ def test_restore_act_number(before: str, after: str | None) -> None:
     assert restore_act_number(before, stats) == (after or before)
     assert stats.fragments_moved == (after is not None)
 
+
+
+def test_russian_line_break_hyphens() -> None:
+    """Russian words break anywhere; only a compound's first stem ("политико-") keeps its hyphen."""
+    from knowledge.repair import RepairStats, join_lines
+
+    def join(a: str, b: str, lang: str = "ru") -> str:
+        return join_lines([a, b], [False, False], lang, RepairStats())
+
+    assert join("передовые политико-право-", "вые учения") == "передовые политико-правовые учения"
+    assert join("в политико-", "правовом учении") == "в политико-правовом учении"
+    assert join("высокообразо-", "ванные") == "высокообразованные"
+    assert join("Правительство Алаш-", "Орды") == "Правительство Алаш-Орды"
+    assert join("өзара іс-", "қимыл", "kk") == "өзара іс-қимыл"  # Kazakh keeps every hyphen
+
+
+def test_repair_report_lists_every_placement_for_review(corpus: Corpus) -> None:
+    """`cassbot docs --repairs`: each repaired line with its file line, fragments and their new places."""
+    from knowledge.repair_report import format_report, repair_report
+
+    rows = repair_report(corpus, "2025-cassation")
+    raw = _raw_text(corpus, "2025-cassation").split("\n")
+    for row in rows:  # every row points at the raw line it describes
+        assert row.line and raw[row.line - 1].strip().endswith(row.decision.raw.split("\n")[0].strip())
+    split = next(r for r in rows if "484-" in r.decision.raw and "\n" in r.decision.raw)
+    assert split.line == 58 and split.decision.review
+    assert [p.fragment for p in split.decision.placements] == ["484-бабының"]
+    own = next(r for r in rows if r.line == 58 and r is not split)
+    assert [(p.fragment, p.after) for p in own.decision.placements] == [("486-бабының", "ҚПК-нің")]
+    four = next(r for r in rows if "1) 2) 3) 5) тармақтарында" in r.decision.raw)
+    assert [p.fragment for p in four.decision.placements] == ["1)", "2)", "3)", "5) тармақтарында"]
+    assert four.decision.review  # two or more fragments: a person checks the order
+    text = format_report(rows, review_only=True)
+    assert "line 58" in text and "«486-бабының» → after «ҚПК-нің», before «бірінші бөлігінде»" in text
+    # every document's moved fragments are accounted for by a decision
+    for doc in corpus.documents:
+        stats = corpus.stats[doc.id]
+        assert sum(len(r.decision.placements) for r in repair_report(corpus, doc.id)) == stats.fragments_moved
+
+
+def test_quiz_and_topics_quote_the_corrected_paragraph_5(corpus: Corpus) -> None:
+    """The 484/486 misquote had spread into the study guide: its items quote the passage, now corrected."""
+    from knowledge.topics import load_quiz, load_topics
+
+    p5 = corpus.get("2025-cassation:5")
+    assert p5.text.startswith("ҚПК-нің 486-бабының бірінші бөлігінде санамаланған адамдар ҚПК-нің 484-бабының")
+    topics = load_topics()
+    assert {t.id for t in topics if any(i.passage_id == p5.id for i in t.items)} >= {
+        "filers", "appeal", "deadlines", "content"}
+    assert {q.id for q in load_quiz() if q.passage_id == p5.id} == {"q07", "q08", "q13", "q14", "q21"}

@@ -1,12 +1,11 @@
 """The reading view over HTTP (aiohttp's test client): pages from the knowledge base, escaping, the
 Content-Security-Policy, GET/HEAD only, the per-client search limit, deep-link payloads and colour contrast.
 
-Pages that never search get an ``ask`` that fails the test if called; the searches run the real engine.
+The pages are served over the real core (`Assistant` over the real engine), as `cassbot web` serves them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
@@ -16,25 +15,16 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.core.assistant import Assistant
+from bot.core.links import MAX_PAYLOAD, anchor, decode_payload, encode_payload, paragraph_page_url
 from bot.web.app import CSP, STATIC, WebConfig, create_web_app
-from bot.web.links import MAX_PAYLOAD, anchor, decode_payload, encode_payload, paragraph_page_url
 from knowledge import Corpus
 from tests.fake_bot_api import async_test
 
 
-async def never_asked(question: str):
-    raise AssertionError(f"this page must not search (asked {question!r})")
-
-
-def engine_ask(engine):
-    async def ask(question: str):
-        return await asyncio.get_running_loop().run_in_executor(None, engine.ask, question)
-    return ask
-
-
 @asynccontextmanager
-async def client(corpus: Corpus, ask=never_asked, **config: object) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(corpus, ask, WebConfig(**config)))) as c:  # type: ignore[arg-type]
+async def client(assistant: Assistant, **config: object) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_web_app(assistant, WebConfig(**config)))) as c:  # type: ignore[arg-type]
         yield c
 
 
@@ -66,9 +56,10 @@ def test_anchors_and_page_urls() -> None:
 
 
 # -- pages -----------------------------------------------------------------------------------------------
-@async_test
-async def test_document_page_is_the_knowledge_base(corpus: Corpus) -> None:
-    async with client(corpus) as c:
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_document_page_is_the_knowledge_base(corpus: Corpus, assistant: Assistant) -> None:
+    async with client(assistant) as c:
         r = await c.get("/doc/1998-1")
         assert r.status == 200 and r.content_type == "text/html"
         page = await r.text()
@@ -87,9 +78,10 @@ async def test_document_page_is_the_knowledge_base(corpus: Corpus) -> None:
     assert page.count("<h1") == 1
 
 
-@async_test
-async def test_commentary_is_marked_not_law(corpus: Corpus) -> None:
-    async with client(corpus) as c:
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_commentary_is_marked_not_law(corpus: Corpus, assistant: Assistant) -> None:
+    async with client(assistant) as c:
         page = await (await c.get("/doc/history")).text()
         law = await (await c.get("/doc/2016-1")).text()
     assert "заң нормасы емес" in page and 'class="not-law' in page
@@ -97,9 +89,10 @@ async def test_commentary_is_marked_not_law(corpus: Corpus) -> None:
     assert "заң нормасы емес" not in law
 
 
-@async_test
-async def test_paragraph_in_context_and_unknown_pages(corpus: Corpus) -> None:
-    async with client(corpus) as c:
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_paragraph_in_context_and_unknown_pages(corpus: Corpus, assistant: Assistant) -> None:
+    async with client(assistant) as c:
         r = await c.get("/doc/2025-cassation/5")
         page = await r.text()
         assert r.status == 200
@@ -112,10 +105,11 @@ async def test_paragraph_in_context_and_unknown_pages(corpus: Corpus) -> None:
 
 
 # -- security --------------------------------------------------------------------------------------------
-@async_test
-async def test_every_response_carries_a_strict_csp(corpus: Corpus) -> None:
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_every_response_carries_a_strict_csp(corpus: Corpus, assistant: Assistant) -> None:
     assert "default-src 'none'" in CSP and "script-src" not in CSP and "unsafe" not in CSP
-    async with client(corpus) as c:
+    async with client(assistant) as c:
         for path in ("/", "/doc/2016-1", "/doc/2016-1/1", "/search", "/static/style.css", "/nope"):
             r = await c.get(path)
             assert r.headers["Content-Security-Policy"] == CSP, path
@@ -126,9 +120,10 @@ async def test_every_response_carries_a_strict_csp(corpus: Corpus) -> None:
     assert "<script" not in page and " style=" not in page and not re.search(r"<[^>]+\son\w+=", page)
 
 
-@async_test
-async def test_only_get_and_head(corpus: Corpus) -> None:
-    async with client(corpus) as c:
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_only_get_and_head(corpus: Corpus, assistant: Assistant) -> None:
+    async with client(assistant) as c:
         for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
             for path in ("/", "/search?q=x", "/doc/2016-1", "/nope"):
                 r = await c.request(method, path)
@@ -141,15 +136,31 @@ async def test_only_get_and_head(corpus: Corpus) -> None:
 
 @pytest.mark.slow
 @async_test(timeout=120)
-async def test_search_escapes_the_question_and_shows_the_outcome(corpus: Corpus, engine) -> None:
+async def test_text_is_gzipped_for_clients_that_accept_it(assistant: Assistant) -> None:
+    import gzip
+
+    async with client(assistant) as c:
+        plain = await (await c.get("/doc/2025-cassation", headers={"Accept-Encoding": "identity"})).read()
+        r = await c.get("/doc/2025-cassation", headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+        packed = await r.read()
+        assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]
+        assert gzip.decompress(packed) == plain and len(packed) * 4 < len(plain)
+        assert r.headers["Content-Security-Policy"] == CSP
+        css = await c.get("/static/style.css", headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+        assert css.headers["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.slow
+@async_test(timeout=120)
+async def test_search_escapes_the_question_and_shows_the_outcome(assistant: Assistant) -> None:
     hostile = '"><script>alert(1)</script><img src=x onerror=alert(2)> кассациялық шағым қай тілде'
-    async with client(corpus, engine_ask(engine)) as c:
+    async with client(assistant) as c:
         r = await c.get("/search", params={"q": hostile})
         page = await r.text()
         assert r.status == 200
         assert "<script>" not in page and "<img src=x" not in page
         assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;' in page
-        assert 'class="outcome outcome-answer"' in page and "<mark>" in page
+        assert 'class="outcome outcome-direct"' in page and "<mark>" in page
         far = await (await c.get("/search", params={"q": "борщ рецепті қандай"})).text()
         assert 'class="outcome outcome-not_found"' in far and "<blockquote" not in far
         long = await (await c.get("/search", params={"q": "kassaciyalyk shagym " * 60})).text()
@@ -158,8 +169,8 @@ async def test_search_escapes_the_question_and_shows_the_outcome(corpus: Corpus,
 
 @pytest.mark.slow
 @async_test(timeout=120)
-async def test_searches_are_limited_per_client(corpus: Corpus, engine) -> None:
-    async with client(corpus, engine_ask(engine), search_burst=3, search_per_seconds=3600) as c:
+async def test_searches_are_limited_per_client(assistant: Assistant) -> None:
+    async with client(assistant, search_burst=3, search_per_seconds=3600) as c:
         codes = [(await c.get("/search", params={"q": f"кассациялық шағым {n}"})).status for n in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         limited = await (await c.get("/search", params={"q": "кассация"})).text()
@@ -208,26 +219,30 @@ def test_templates_autoescape() -> None:
     assert Path(STATIC / "style.css").stat().st_size < 8000
 
 
-def test_the_outcome_field_drives_the_result_page(corpus: Corpus) -> None:
-    """The third outcome ("closest paragraphs, not a direct answer") is laid out as soon as the core declares it."""
-    from dataclasses import dataclass
-
+@pytest.mark.slow
+def test_each_outcome_of_the_core_has_its_layout(corpus: Corpus, assistant: Assistant) -> None:
+    """The page lays out the core's reply: a direct quote, the closest paragraphs named by the core's heading and
+    said not to be an answer, or "not found" with questions worth asking instead."""
+    from bot.core.assistant import CLOSEST, NOT_FOUND, Reply, Suggestion
     from bot.web.app import templates
     from bot.web.pages import search_view
-    from embeddings.retriever import Answer, Hit
 
-    @dataclass
-    class Declared(Answer):
-        outcome: str = "closest"
-
-    hits = [Hit(corpus.get(pid), 0.5, 0.5, 0.5) for pid in ("2025-cassation:7", "2016-1:3")]
     env = templates()
-    closest = env.get_template("search.html").render(
-        result=search_view("q", Declared("q", False, 0.2, hits)), limited=False)
-    assert "outcome-closest" in closest and "тікелей жауап емес" in closest and closest.count("<blockquote") == 2
-    plain = env.get_template("search.html").render(result=search_view("q", Answer("q", False, 0.2, hits)),
-                                                   limited=False)
-    assert "outcome-not_found" in plain and "<blockquote" not in plain
+
+    def render(reply: Reply) -> str:
+        return env.get_template("search.html").render(result=search_view("q", reply, assistant.heading),
+                                                      limited=False)
+
+    near = [corpus.get(pid) for pid in ("2025-cassation:7", "2016-1:3")]
+    closest = render(Reply("q", CLOSEST, 0.3, closest=near))
+    assert "outcome-closest" in closest and "тікелей жауап емес" in closest and "<blockquote" not in closest
+    for p in near:
+        assert html.escape(assistant.heading(p, "kk"), quote=True).replace("&#x27;", "&#39;") in closest
+        assert f'href="/doc/{p.doc_id}#p{p.number}"' in closest
+    hint = Suggestion("Кассациялық шағым қай тілде жазылады?", near[0], 0)
+    nothing = render(Reply("q", NOT_FOUND, 0.1, suggestions=[hint]))
+    assert "outcome-not_found" in nothing and "<blockquote" not in nothing
+    assert "Негізгі ұғымды атап" in nothing and 'href="/search?q=%D0%9A' in nothing
 
 
 def test_rate_limit_window_slides_and_its_table_stays_bounded() -> None:

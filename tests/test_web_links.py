@@ -25,7 +25,7 @@ def web_buttons(markup: dict | None) -> list[dict]:
 
 @async_test(timeout=120)
 async def test_deep_links_open_their_paragraph(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path, web_base_url=READ) as (api, _services):
+    async with running_bot(engine, tmp_path, web_base_url=READ) as (api, _wiring):
         api.user(USER, language_code="kk")
         p = engine.corpus.get("2025-cassation:5")
         [msg] = await exchange(api, api.message_update("/start 2025-cassation_5", user_id=USER))
@@ -41,12 +41,12 @@ async def test_deep_links_open_their_paragraph(engine: Engine, tmp_path: Path) -
         # anything else is the plain /start: too long, foreign characters, unknown paragraph, no separator
         for bad in ("x" * 65, "2016-1:5", "2016-1_99", "2016-1", "%2F..%2F", "2016-1_5_"):
             [plain] = await exchange(api, api.message_update(f"/start {bad}", user_id=USER))
-            assert "<blockquote>" not in plain.text and "заң кеңесі емес" in plain.text, bad
+            assert "<blockquote>" not in plain.text and "құқықтық кеңес емес" in plain.text, bad
 
 
 @async_test(timeout=120)
 async def test_answers_and_inline_results_carry_their_link(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path, web_base_url=READ) as (api, _services):
+    async with running_bot(engine, tmp_path, web_base_url=READ) as (api, _wiring):
         api.user(USER, language_code="kk")
         [ans] = await exchange(api, api.message_update("Кассациялық шағымда не көрсетілуі керек?", user_id=USER))
         assert "7-тармақ" in ans.text and ans.text.endswith(f"https://t.me/{BOT_USERNAME}?start=2025-cassation_7")
@@ -71,9 +71,9 @@ async def test_answers_and_inline_results_carry_their_link(engine: Engine, tmp_p
 
 @async_test(timeout=120)
 async def test_without_a_reading_view_full_text_stays_in_the_chat(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path) as (api, services):
+    async with running_bot(engine, tmp_path) as (api, wiring):
         api.user(USER, language_code="kk")
-        assert services.settings.reading_url() == ""
+        assert wiring.settings.reading_url() == ""
         [msg] = await exchange(api, api.message_update("/start 2016-1_5", user_id=USER))
         assert msg.text.endswith("?start=2016-1_5") and not web_buttons(msg.reply_markup)
 
@@ -82,17 +82,17 @@ async def test_without_a_reading_view_full_text_stays_in_the_chat(engine: Engine
 async def test_webhook_server_mounts_the_reading_view(engine: Engine, tmp_path: Path) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.app import build_webhook_app, create_bot, create_dispatcher
+    from bot.telegram.app import build_webhook_app, create_bot
     from bot.web.app import CSP
-    from tests.botkit import make_services
+    from tests.botkit import make_wiring
     from tests.fake_bot_api import FakeBotAPI
 
     async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url, bot_mode="webhook",
-                                 webhook_url="https://bot.example.org", webhook_secret="s3cret-Token_1")
-        assert services.settings.reading_url() == "https://bot.example.org/read"
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        async with TestClient(TestServer(build_webhook_app(dp, bot, services))) as client:
+        wiring = make_wiring(engine, tmp_path, api.base_url, bot_mode="webhook",
+                             webhook_url="https://bot.example.org", webhook_secret="s3cret-Token_1")
+        assert wiring.settings.reading_url() == "https://bot.example.org/read"
+        bot, dp = create_bot(wiring.settings), wiring.dispatcher()
+        async with TestClient(TestServer(build_webhook_app(dp, bot))) as client:
             page = await client.get("/read/doc/2025-cassation")
             text = await page.text()
             assert page.status == 200 and page.headers["Content-Security-Policy"] == CSP
@@ -100,7 +100,7 @@ async def test_webhook_server_mounts_the_reading_view(engine: Engine, tmp_path: 
             assert 'href="/read/static/style.css"' in text and 'action="/read/search"' in text
             assert (await client.get("/read/static/style.css")).status == 200
             search = await client.get("/read/search", params={"q": "кассациялық шағым қай тілде"})
-            assert 'outcome-answer' in await search.text() and 'href="/read/doc/' in await search.text()
+            assert 'outcome-direct' in await search.text() and 'href="/read/doc/' in await search.text()
             assert (await client.post("/read/doc/2016-1")).status == 405
             health = await client.get("/healthz")
             assert health.status == 200 and "Content-Security-Policy" not in health.headers  # the bot's own

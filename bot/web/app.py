@@ -1,7 +1,8 @@
 """The reading view as an aiohttp application: routes, headers, and the one way in from the rest of the system.
 
-It needs only the knowledge base (to render documents) and an ``ask`` coroutine (the same retrieval the bot uses);
-both are passed in, so the same routes run alone (``cassbot web``) or mounted on the bot's webhook application.
+It depends only on the application core: the `Assistant` handed in gives the knowledge base (to render documents)
+and answers searches (`Assistant.ask_async`, the same decision the bot renders), so the same routes run alone
+(``cassbot web``) or mounted on the bot's webhook application.
 Every response carries a strict Content-Security-Policy: the pages run no script at all, load only their own
 stylesheet and icon, and may be framed only by Telegram's web client (the Web App view).
 """
@@ -9,26 +10,24 @@ stylesheet and icon, and may be framed only by Telegram's web client (the Web Ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 
+from bot.core.assistant import Assistant
+from bot.core.links import document_path
 from bot.i18n import gettext_for
 from bot.settings import Settings
-from bot.web.links import document_path
 from bot.web.pages import context_view, document_view, first_words, search_view
 from bot.web.ratelimit import RateLimiter
-from embeddings.retriever import Answer
-from knowledge import Corpus
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-Ask = Callable[[str], Awaitable[Answer]]
+COMPRESSIBLE = ("text/html", "text/css", "image/svg+xml")  # gzip: a whole document's HTML shrinks ~8x
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'self' https://web.telegram.org")
@@ -76,10 +75,10 @@ APP_KEY = web.AppKey("reading_room", object)
 
 
 class ReadingRoom:
-    """The handlers, holding the corpus, the ask coroutine, the templates and the search limiter."""
+    """The handlers, holding the core, the templates and the search limiter."""
 
-    def __init__(self, corpus: Corpus, ask: Ask, config: WebConfig | None = None, root: str = "") -> None:
-        self.corpus, self.ask, self.root = corpus, ask, root
+    def __init__(self, assistant: Assistant, config: WebConfig | None = None, root: str = "") -> None:
+        self.assistant, self.corpus, self.root = assistant, assistant.corpus, root
         self.config = config or WebConfig()
         self.env = templates(root, self.config.max_question_chars)
         self.limiter = RateLimiter(self.config.search_burst, self.config.search_per_seconds)
@@ -122,11 +121,12 @@ class ReadingRoom:
         shortened = len(question) > limit
         question = question[:limit]
         if not question:
-            return self.page("search.html", result=search_view("", None), limited=False)
+            return self.page("search.html", result=search_view("", None, self.assistant.heading), limited=False)
         if not self.limiter.allow(self.client(request)):
-            return self.page("search.html", status=429, result=search_view(question, None), limited=True)
-        answer = await self.ask(question)
-        result = search_view(question, answer, shortened=shortened, root=self.root)
+            return self.page("search.html", status=429, result=search_view(question, None, self.assistant.heading),
+                             limited=True)
+        reply = await self.assistant.ask_async(question)
+        result = search_view(question, reply, self.assistant.heading, shortened=shortened, root=self.root)
         return self.page("search.html", result=result, limited=False)
 
     async def static_file(self, request: web.Request) -> web.Response:
@@ -140,7 +140,8 @@ class ReadingRoom:
 
 @web.middleware
 async def guard(request: web.Request, handler):
-    """Only GET and HEAD; the security headers on every reading-view response, errors included."""
+    """Only GET and HEAD; the security headers on every reading-view response, errors included; text gzipped
+    for clients that accept it (aiohttp picks the coding from Accept-Encoding)."""
     if request.method not in ALLOWED_METHODS:
         response: web.StreamResponse = web.Response(
             status=405, text=gettext_for("kk")("Only GET and HEAD requests are accepted."),
@@ -155,6 +156,9 @@ async def guard(request: web.Request, handler):
             else:
                 raise
     response.headers.update(HEADERS)
+    if isinstance(response, web.Response) and response.content_type in COMPRESSIBLE:
+        response.headers["Vary"] = "Accept-Encoding"
+        response.enable_compression()
     return response
 
 
@@ -167,35 +171,25 @@ def add_routes(router: web.UrlDispatcher, room: ReadingRoom) -> None:
     router.add_get("/static/{name}", room.static_file, name="web-static")
 
 
-def create_web_app(corpus: Corpus, ask: Ask, config: WebConfig | None = None, root: str = "") -> web.Application:
+def create_web_app(assistant: Assistant, config: WebConfig | None = None, root: str = "") -> web.Application:
     """The reading view alone (``cassbot web``, tests); ``root`` is the path it is mounted at, if any."""
-    room = ReadingRoom(corpus, ask, config, root)
+    room = ReadingRoom(assistant, config, root)
     app = web.Application(middlewares=[guard])
     app[APP_KEY] = room
     add_routes(app.router, room)
     return app
 
 
-def mount(app: web.Application, corpus: Corpus, ask: Ask, config: WebConfig | None = None,
-          prefix: str = "/read") -> None:
+def mount(app: web.Application, assistant: Assistant, config: WebConfig | None = None, prefix: str = "/read") -> None:
     """Add the reading view under ``prefix`` of an existing application (the webhook's): one server, one port."""
-    app.add_subapp(prefix, create_web_app(corpus, ask, config, root=prefix.rstrip("/")))
+    app.add_subapp(prefix, create_web_app(assistant, config, root=prefix.rstrip("/")))
 
 
-def serve(settings: Settings, engine) -> None:
-    """`cassbot web`: the reading view alone over the given engine, until interrupted."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-    from functools import partial
-
-    pool = ThreadPoolExecutor(2, "web-retrieval")  # retrieval off the event loop, as in the bot
-
-    async def ask(question: str) -> Answer:
-        return await asyncio.get_running_loop().run_in_executor(pool, partial(engine.ask, question))
-
-    app = create_web_app(engine.corpus, ask, config_from(settings))
+def serve(settings: Settings, assistant: Assistant) -> None:
+    """`cassbot web`: the reading view alone over the given core, until interrupted."""
+    app = create_web_app(assistant, config_from(settings))
     try:
         web.run_app(app, host=settings.web_host, port=settings.web_port, access_log=None,
                     print=lambda _: print(f"reading view on http://{settings.web_host}:{settings.web_port}/"))
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        assistant.shutdown()

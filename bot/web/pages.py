@@ -8,19 +8,16 @@ read here is the quote the bot sends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
-from bot.web.links import anchor, document_path
-from embeddings.retriever import Answer, Hit
+from bot.core.assistant import CLOSEST, DIRECT, NOT_FOUND, Reply
+from bot.core.links import anchor, document_path
 from knowledge import Corpus, Document, Passage
 from knowledge.repair import split_sentences
 
-# The search outcomes a result page can show.  "closest" (paragraphs near the question, but no direct answer)
-# is the retrieval core's third outcome; an `Answer` that carries an `outcome` attribute drives it.
-Outcome = Literal["answer", "closest", "not_found"]
-OUTCOMES: tuple[Outcome, ...] = ("answer", "closest", "not_found")
 TOC_WORDS = 70  # characters of a paragraph's first words in the table of contents
+Heading = Callable[[Passage, str], str]  # the core's navigation heading of a passage, in a language
 
 
 @dataclass
@@ -62,12 +59,28 @@ class DocumentView:
 
 
 @dataclass
+class Entry:
+    """A paragraph named, not quoted: its number, the core's heading (Kazakh and Russian) and its addresses."""
+
+    passage: Passage
+    heading_kk: str
+    heading_ru: str
+    url: str  # the paragraph's page (in context)
+    doc_url: str  # the document page at the paragraph's anchor
+
+
+@dataclass
 class SearchView:
+    """The core's reply laid out: the outcome decides which of the parts are filled."""
+
     question: str
-    outcome: Outcome | None = None  # None: no question asked yet
-    hits: list[ParagraphView] = field(default_factory=list)
+    outcome: str | None = None  # DIRECT | CLOSEST | NOT_FOUND; None: no question asked yet
+    answer: ParagraphView | None = None  # DIRECT: the quote, its answering sentences marked
+    also: list[Entry] = field(default_factory=list)  # DIRECT: further paragraphs that answer too
+    others: list[Entry] = field(default_factory=list)  # DIRECT: other passages that may answer
+    closest: list[Entry] = field(default_factory=list)  # CLOSEST: the paragraphs nearest, not an answer
+    suggestions: list[str] = field(default_factory=list)  # NOT_FOUND: curated questions worth asking instead
     shortened: bool = False  # the question was cut to the length the bot reads
-    confidence: float = 0.0
 
 
 def first_words(text: str, n: int = TOC_WORDS) -> str:
@@ -114,18 +127,24 @@ def context_view(corpus: Corpus, doc_id: str, number: str,
     return page, around
 
 
-def outcome_of(answer: Answer) -> Outcome:
-    declared = getattr(answer, "outcome", None)
-    if declared in OUTCOMES:
-        return declared
-    return "answer" if answer.best is not None else "not_found"
+def entry(p: Passage, heading: Heading, root: str = "") -> Entry:
+    path = root + document_path(p.doc_id)
+    return Entry(p, heading(p, "kk"), heading(p, "ru"), f"{path}/{p.number}", f"{path}#{anchor(p.number)}")
 
 
-def search_view(question: str, answer: Answer | None, *, shortened: bool = False, more: int = 3,
+def search_view(question: str, reply: Reply | None, heading: Heading, *, shortened: bool = False,
                 root: str = "") -> SearchView:
-    if answer is None:
-        return SearchView(question)
-    outcome = outcome_of(answer)
-    hits: list[Hit] = [] if outcome == "not_found" else answer.hits[: 1 + more]
-    return SearchView(question, outcome, [paragraph_view(h.passage, h.highlights, root) for h in hits], shortened,
-                      answer.confidence)
+    """What the search page shows for the core's reply: the same decision the bot renders."""
+    if reply is None:
+        return SearchView(question, shortened=shortened)
+    view = SearchView(question, reply.outcome, shortened=shortened)
+    if reply.outcome == DIRECT and reply.best is not None:
+        view.answer = paragraph_view(reply.best, reply.highlights, root)
+        view.also = [entry(p, heading, root) for p in reply.also]
+        view.others = [entry(p, heading, root) for p in reply.others]
+    elif reply.outcome == CLOSEST:
+        view.closest = [entry(p, heading, root) for p in reply.closest]
+    else:
+        view.outcome = NOT_FOUND
+        view.suggestions = [s.text for s in reply.suggestions]
+    return view

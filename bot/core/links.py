@@ -4,6 +4,9 @@ A passage id is ``<doc>:<number>`` ("2025-cassation:5", "1998-1:4-1", "1998-1:pr
 ``[A-Za-z0-9_-]`` (at most 64 characters) in a ``/start`` payload, and document ids contain '-', so the payload
 joins the two parts with '_' instead of ':' and is split at its *last* '_': paragraph numbers never contain one.
 Anything that does not decode is treated as no payload at all (the plain ``/start``).
+
+They live in the core because both faces use them: the bot links its quotes here, the reading view lays out
+the pages these addresses name.
 """
 
 from __future__ import annotations
