@@ -127,7 +127,10 @@ def _answer_json(reply) -> dict:
     return {
         "question": reply.question,
         "answered": reply.answered,
+        "outcome": reply.outcome,
         "confidence": round(reply.confidence, 4),
+        "also": [p.id for p in reply.also],
+        "closest": [p.id for p in reply.closest],
         "results": [
             {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
              "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}
@@ -144,12 +147,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question).strip()
     if not question:
         return _fail("ask needs a question, e.g. cassbot ask \"кассациялық шағымды кім бере алады?\"")
-    reply = Assistant(open_engine(settings), workers=1).ask(question[: settings.max_question_chars], k=args.k)
+    from knowledge.topics import load_topics
+
+    assistant = Assistant(open_engine(settings), load_topics(), workers=1)
+    reply = assistant.ask(question[: settings.max_question_chars], k=args.k)
     if args.json:
         print(json.dumps(_answer_json(reply), ensure_ascii=False, indent=2))
         return 0
     t = gettext_for(args.lang)
-    print(answer_plain(reply, t))
+    print(answer_plain(reply, t, lambda p: assistant.heading(p, args.lang)))
     print("\n" + t("I quote the Supreme Court's normative resolutions; this is not legal advice."))
     return 0
 
@@ -169,6 +175,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         weights, report = calibrate(engine.retriever, questions)
         print(json.dumps(report, indent=2))
         print(repr(weights))
+    if args.without_hints:
+        from embeddings.evaluate import format_lodo, leave_one_document_out
+
+        docs = [d.id for d in engine.corpus.documents] if args.without_hints == "all" else [args.without_hints]
+        unknown = [d for d in docs if d not in {doc.id for doc in engine.corpus.documents}]
+        if unknown:
+            return _fail(f"unknown document {unknown[0]!r} for --without-hints")
+        rows = []
+        for doc_id in docs:
+            subset = leave_one_document_out(questions, engine.retriever.passages, doc_id)
+            if not subset:
+                continue
+            bare = engine.without_hints(frozenset({doc_id}))
+            rows.append((doc_id, evaluate(subset, lambda q: engine.ask(q, args.k), args.k),
+                         evaluate(subset, lambda q, r=bare: r.ask(q, args.k), args.k)))
+        if args.json:
+            print(json.dumps({d: {"with_hints": a, "without_hints": b} for d, a, b in rows}, indent=2))
+        else:
+            print(format_lodo(rows))
+        return 0
     results = {"hybrid": evaluate(questions, lambda q: engine.ask(q, args.k), args.k, with_details=args.json)}
     if args.baseline:
         tfidf = CharTfidfBaseline(engine.corpus)
@@ -348,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="tune fusion weights and the abstention threshold on the files; print them and a "
                         "5-fold cross-validated estimate of abstention (then evaluate)")
+    e.add_argument("--without-hints", metavar="DOC",
+                   help="leave-one-document-out: DOC's questions with and without its curated hints ('all': each)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
     tp = sub.add_parser("topics", help="the study guide: topics, a topic's paragraphs, one paragraph quoted")
     tp.add_argument("topic", nargs="?", help="topic id (omit to list the topics)")

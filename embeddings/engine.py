@@ -57,6 +57,11 @@ class Engine:
     def ask(self, question: str, k: int = 5) -> Answer:
         return self.retriever.ask(question, k)
 
+    def without_hints(self, doc_ids: frozenset[str]) -> Retriever:
+        """The same ranker and weights with these documents' curated hints ignored (leave-one-document-out)."""
+        r = self.retriever
+        return Retriever(self.corpus, self.index, r.encode_query, r.weights, without_hints=doc_ids)
+
     # -- baselines for `cassbot eval --baseline` ---------------------------------------------------------
     def dense_only(self, question: str, k: int = 5) -> Answer:
         f = self.retriever.features(question)

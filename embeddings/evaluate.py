@@ -172,3 +172,26 @@ def format_table(name: str, result: dict[str, object]) -> str:
     lines.append(f"  direct answers: right {result['right_direct']:.3f} of in-scope, "
                  f"wrong {result['wrong_direct']:.3f} of all questions")
     return "\n".join(lines)
+
+
+def leave_one_document_out(questions: list[Question], passages: list[Passage], doc_id: str) -> list[Question]:
+    """The in-scope questions answered only by `doc_id`'s passages: what to ask once its hints are gone."""
+    out = []
+    for q in questions:
+        if not q.in_scope:
+            continue
+        docs = {p.doc_id for p in passages if is_correct(p, q.expect, q.gold)}
+        if docs == {doc_id}:
+            out.append(q)
+    return out
+
+
+def format_lodo(rows: list[tuple[str, dict[str, object], dict[str, object]]]) -> str:
+    """Per document: its questions with every hint, then with that document's hints removed."""
+    lines = ["leave-one-document-out (hints of the document removed)",
+             f"  {'document':<16}{'n':>5}   {'R@1':>6}{'R@3':>7}{'refused':>9}   →{'R@1':>6}{'R@3':>7}{'refused':>9}"]
+    for doc_id, with_hints, without in rows:
+        a, b = with_hints["table"]["in-scope"], without["table"]["in-scope"]  # type: ignore[index]
+        lines.append(f"  {doc_id:<16}{a['n']:>5}   {a['R@1']:>6.3f}{a['R@3']:>7.3f}{a['abstain']:>9.3f}   "
+                     f"→{b['R@1']:>6.3f}{b['R@3']:>7.3f}{b['abstain']:>9.3f}")
+    return "\n".join(lines)

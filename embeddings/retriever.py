@@ -104,7 +104,9 @@ def zscore(x: np.ndarray) -> np.ndarray:
 
 class Retriever:
     def __init__(self, corpus: Corpus, index: DenseIndex, encode_query: Callable[[str], np.ndarray],
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, without_hints: frozenset[str] = frozenset()) -> None:
+        """`without_hints`: document ids whose curated hints are ignored, as if never written (what
+        `cassbot eval --without-hints DOC` measures: how a new, uncurated document fares)."""
         self.corpus = corpus
         self.index = index
         self.encode_query = encode_query  # str → L2-normalised vector
@@ -122,7 +124,7 @@ class Retriever:
             for s in p.sentences:
                 sent_owner.append(i)
                 sent_docs.append(tok(s))
-            for h in corpus.hints.get(p.id, ()):
+            for h in () if p.doc_id in without_hints else corpus.hints.get(p.id, ()):
                 hint_owner.append(i)
                 hint_docs.append(tok(h))
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
@@ -134,6 +136,10 @@ class Retriever:
         for i, doc in zip(self.hint_owner, hint_docs, strict=True):
             self.passage_vocab[int(i)].update(doc)
         self.max_idf = max(self.bm25.idf.values(), default=1.0)
+        # A passage without curated questions stands in for them itself (its own dense and sentence scores),
+        # so curation is a boost, never a condition for being found.
+        self.hinted = np.zeros(len(self.passages), dtype=bool)
+        self.hinted[self.hint_owner] = True
         self._type_cache: dict[str, np.ndarray] = {}
 
     # -- channels ---------------------------------------------------------------------------------------
@@ -164,19 +170,23 @@ class Retriever:
                 lst = per_sentence.setdefault(unit.passage_id, [])
                 lst.extend([-1.0] * (unit.n + 1 - len(lst)))
                 lst[unit.n] = float(s)
-            elif unit.kind == HINT:
+            elif unit.kind == HINT and self.hinted[row]:
                 best_hint[row] = max(best_hint[row], s)
         single = best_sentence < 0
         best_sentence[single] = whole[single]
         blend = self.weights.sentence_blend
         dense = np.maximum(whole, blend * best_sentence + (1 - blend) * whole)
-        best_hint[best_hint < 0] = float(best_hint.max()) if (best_hint >= 0).any() else 0.0
+        bm25_sentence = self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner)
+        bm25_hint = self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner)
+        unhinted = ~self.hinted
+        best_hint[unhinted] = dense[unhinted]
+        bm25_hint[unhinted] = bm25_sentence[unhinted]
         channels = {
             "dense": dense,
             "dense_hint": best_hint,
             "bm25": self.bm25.scores(qtokens),
-            "bm25_sentence": self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner),
-            "bm25_hint": self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner),
+            "bm25_sentence": bm25_sentence,
+            "bm25_hint": bm25_hint,
             "answer_type": self.type_channel(form.answer_type),
         }
         content = self.normalizer.content_words(form.text)

@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from knowledge import Corpus, Document, Passage
+from knowledge.headings import load_headings
 from knowledge.topics import QuizQuestion, Topic
 
 if TYPE_CHECKING:
@@ -26,9 +27,14 @@ if TYPE_CHECKING:
 RETRIEVAL_WORKERS = 2
 OTHERS = 3  # other passages offered beside an answer
 SUGGESTED = 3  # passages whose curated question is suggested after a near miss
+CLOSEST_SHOWN = 3  # paragraphs offered, by heading, when none answers directly
 
-ANSWERED = "answered"
+# The three outcomes (the same names as the retrieval engine's): a direct quote; the closest paragraphs,
+# clearly not a direct answer; nothing found.
+DIRECT = "direct"
+CLOSEST = "closest"
 NOT_FOUND = "not_found"
+ANSWERED = DIRECT  # a direct answer is what "answered" means in the stored events and JSON
 
 
 @dataclass(frozen=True)
@@ -45,17 +51,19 @@ class Reply:
     """Everything a face needs to show the answer to one question."""
 
     question: str
-    outcome: str  # ANSWERED | NOT_FOUND
+    outcome: str  # DIRECT | CLOSEST | NOT_FOUND
     confidence: float
-    best: Passage | None = None
-    highlights: list[int] = field(default_factory=list)  # indexes into best.sentences
+    best: Passage | None = None  # the direct answer's passage
+    highlights: list[int] = field(default_factory=list)  # indexes into best.sentences: the answer itself
     others: list[Passage] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)  # the whole ranking (inline lists, JSON output)
+    also: list[Passage] = field(default_factory=list)  # further paragraphs that answer a generic question too
+    closest: list[Passage] = field(default_factory=list)  # CLOSEST: the paragraphs nearest the question
 
     @property
     def answered(self) -> bool:
-        return self.outcome == ANSWERED
+        return self.outcome == DIRECT
 
 
 class Assistant:
@@ -69,14 +77,20 @@ class Assistant:
         self.passages: list[Passage] = self.corpus.passages
         self._ordinal = {p.id: i for i, p in enumerate(self.passages)}
         self._executor = ThreadPoolExecutor(workers, "retrieval")
+        self._headings = load_headings(self.passages, self.topics)
 
     # -- answers -----------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Reply:
         answer = self.engine.ask(question, k)
         best = answer.best
         if best is not None:
-            return Reply(answer.question, ANSWERED, answer.confidence, best.passage, best.highlights,
-                         [h.passage for h in answer.hits[1:1 + OTHERS]], [], answer.hits)
+            also = [h.passage for h in answer.also]
+            others = [h.passage for h in answer.hits[1:1 + OTHERS] if h.passage not in also]
+            return Reply(answer.question, DIRECT, answer.confidence, best.passage, best.highlights,
+                         others, [], answer.hits, also)
+        if answer.outcome == CLOSEST and answer.hits:
+            closest = [h.passage for h in answer.hits[:CLOSEST_SHOWN]]
+            return Reply(answer.question, CLOSEST, answer.confidence, hits=answer.hits, closest=closest)
         # A near miss gets the curated questions of the closest paragraphs; a question far from the subject
         # (divorce, weather) gets none, so the face offers its general examples, which say what it is for.
         suggestions = []
@@ -116,6 +130,10 @@ class Assistant:
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         return self.corpus.neighbours(passage)
+
+    def heading(self, passage: Passage, lang: str = "kk") -> str:
+        """The passage's short navigation heading (curated, or its first words for an uncurated document)."""
+        return self._headings[passage.id].text(lang)
 
     def hints(self, passage: Passage) -> list[str]:
         return self.corpus.hints.get(passage.id, [])

@@ -23,7 +23,7 @@ from aiogram.types import (
 from bot.core.assistant import Assistant, Reply
 from bot.core.feedback import QuizAnswer
 from bot.core.links import deep_link, paragraph_page_url
-from bot.render import Gettext, not_found_html, passage_html, status_label
+from bot.render import Gettext, also_html, closest_html, not_found_html, passage_html, short_ref, status_label
 from bot.report import Report
 from bot.telegram.callbacks import AskCB, DocCB, LangCB, MoreCB, PassageCB, QuizCB, TopicCB, fits
 from bot.telegram.links import NO_LINKS, Links
@@ -54,13 +54,6 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
-def short_ref(p: Passage) -> str:
-    """"2025-cassation, 5-тармақ" style label for buttons."""
-    if p.number == "preamble":
-        return f"{p.doc_id}, кіріспе"
-    return f"{p.doc_id}, {p.number}-{'тармақ' if p.is_law else 'үзінді'}"
-
-
 def passage_button(a: Assistant, p: Passage, *, with_words: bool = True) -> InlineKeyboardButton:
     label = short_ref(p)
     if with_words:
@@ -87,15 +80,21 @@ def reading_button(links: Links, p: Passage, t: Gettext) -> InlineKeyboardButton
 
 
 def passage_view(a: Assistant, p: Passage, t: Gettext, highlights: list[int] | None = None,
-                 more: list[Passage] | None = None, *, links: Links = NO_LINKS) -> View:
-    """A quote with its link and buttons: full text, neighbours, more results, votes."""
+                 more: list[Passage] | None = None, also: list[Passage] | None = None, lang: str = "kk", *,
+                 links: Links = NO_LINKS) -> View:
+    """A quote with its link and buttons: full text, neighbours, more results, votes; for a generic question,
+    the other paragraphs that answer too, named in the message and one tap away."""
     rendered = passage_html(p, t, highlights)
+    text = rendered.text + link_line(links, p)  # the link belongs to the quote, before other paragraphs are named
     i = a.ordinal(p)
     rows: list[list[InlineKeyboardButton]] = []
     web = reading_button(links, p, t)
     if web is not None:
         rows.append([web])
-    elif rendered.truncated:
+    if also:
+        text = f"{text}\n\n{also_html(also, lambda q: a.heading(q, lang), t)}"
+        rows += [[passage_button(a, q, with_words=False)] for q in also]
+    if web is None and rendered.truncated:
         rows.append([_button(t("Full text"), PassageCB(v=a.version, act="full", i=i).pack())])
     prev, nxt = a.neighbours(p)
     nav = []
@@ -114,13 +113,19 @@ def passage_view(a: Assistant, p: Passage, t: Gettext, highlights: list[int] | N
         rows.append([_button(t("More results"), data)])
     rows.append([_button("👍", PassageCB(v=a.version, act="up", i=i).pack()),
                  _button("👎", PassageCB(v=a.version, act="down", i=i).pack())])
-    return View(rendered.text + link_line(links, p), InlineKeyboardMarkup(inline_keyboard=rows))
+    return View(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-def answer_view(a: Assistant, reply: Reply, t: Gettext, *, links: Links = NO_LINKS) -> View:
+def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk", *, links: Links = NO_LINKS) -> View:
+    """One of the three outcomes: a direct quote, the closest paragraphs (not a direct answer), not found."""
+    if reply.outcome == "closest" and reply.closest:
+        rows = [[_button(f"{short_ref(p)}: {a.heading(p, lang)}"[:64],
+                         PassageCB(v=a.version, act="show", i=a.ordinal(p)).pack())] for p in reply.closest]
+        return View(closest_html(reply.closest, lambda p: a.heading(p, lang), t),
+                    InlineKeyboardMarkup(inline_keyboard=rows))
     if reply.best is None:
         return not_found_view(a, reply, t)
-    return passage_view(a, reply.best, t, reply.highlights, reply.others, links=links)
+    return passage_view(a, reply.best, t, reply.highlights, reply.others, reply.also, lang, links=links)
 
 
 def not_found_view(a: Assistant, reply: Reply | None, t: Gettext) -> View:

@@ -66,7 +66,7 @@ async def answer_question(message: Message, bot: Bot, assistant: Assistant, feed
     record = feedback.record_answer if reply.answered else feedback.record_refusal
     await remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
                    reply.confidence, question)
-    view = answer_view(assistant, reply, _, links=await links_for(bot, settings, message.chat))
+    view = answer_view(assistant, reply, _, lang, links=await links_for(bot, settings, message.chat))
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
 
 
