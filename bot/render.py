@@ -132,6 +132,8 @@ def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, bu
     if highlights and len(passage.sentences) > 1:
         # The answer first, so a phone screen shows it; the whole paragraph follows, folded.
         lead = answer_sentences(passage, highlights)
+        if tg_len(lead) > budget // 3:  # a very long sentence: its start leads, the quote below has it whole
+            lead = f"{_split_at_word(lead, budget // 6)} {OMITTED}"
         lines.append(f"«<b>{escape(lead, quote=False)}</b>»")
         lines.append(f"<blockquote expandable>{body.text}</blockquote>")
     else:

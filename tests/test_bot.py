@@ -31,7 +31,7 @@ async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None
 
         # a Kazakh question: the quote, highlighted sentence, citation, buttons
         [ans] = await exchange(api, api.message_update("Кассациялық шағымда не көрсетілуі керек?", user_id=USER))
-        assert "<blockquote>" in ans.text and "<b>" in ans.text
+        assert "<blockquote" in ans.text and "<b>" in ans.text
         assert "қылмыстық істер бойынша заңды күшіне енген сот актілерін кассациялық тәртіппен" in ans.text
         assert "7-тармақ" in ans.text
         labels = [b[0] for b in buttons(ans.reply_markup)]
@@ -157,3 +157,30 @@ def test_settings_errors_are_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> 
     s = load_settings(bot_mode="webhook", webhook_url="http://x", bot_token=DEFAULT_TOKEN, _env_file=None)
     with pytest.raises(SettingsError, match="WEBHOOK_URL"):
         s.check_webhook()
+
+
+@async_test(timeout=120)
+async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
+    """A direct quote leads with its answer; the closest paragraphs are named as such; nothing found says so."""
+    async with running_bot(engine, tmp_path) as (api, wiring):
+        api.user(USER, language_code="kk")
+        [direct] = await exchange(api, api.message_update("Кассациялық шағым қай тілде жазылуы керек?", user_id=USER))
+        assert direct.text.startswith("«<b>") and "<blockquote expandable>" in direct.text
+        lead = direct.text.split("»", 1)[0]
+        assert "тілде" in lead and "7-тармақ" in direct.text
+        assert "👍" in [b[0] for b in buttons(direct.reply_markup)]
+
+        # near the subject, but no paragraph answers it directly: named by heading, never quoted as the answer
+        [near] = await exchange(api, api.message_update("Кассациялық шағым беру мерзімі қанша?", user_id=USER))
+        assert "тікелей жауап беретін тармақ табылмады" in near.text and "<blockquote" not in near.text
+        closest = wiring.assistant.ask("Кассациялық шағым беру мерзімі қанша?").closest
+        assert len(closest) >= 2
+        for p in closest:
+            assert wiring.assistant.heading(p, "kk") in near.text
+        assert [cb for _, cb in buttons(near.reply_markup)] and all(
+            cb.startswith("p:") for _, cb in buttons(near.reply_markup))
+
+        [none] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
+        assert "табылмады" in none.text and "<blockquote" not in none.text
+    kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
+    assert kinds[0] == "answer" and kinds[1:] == ["abstain", "abstain"]  # only a direct quote counts as answered
