@@ -346,6 +346,23 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """The reading view alone, for a site without a bot (WEB_HOST, WEB_PORT)."""
+    from bot.core.assistant import Assistant
+    from bot.web.app import serve
+    from knowledge.topics import load_topics
+
+    if args.host:
+        settings.web_host = args.host
+    if args.port:
+        settings.web_port = args.port
+    try:
+        serve(settings, Assistant(open_engine(settings), load_topics()))  # topics: the paragraphs' headings
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "show": cmd_show,
@@ -356,6 +373,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "report": cmd_report,
     "topics": cmd_topics,
     "bench": cmd_bench,
+    "web": cmd_web,
 }
 
 
@@ -371,6 +389,12 @@ def results_count(value: str) -> int:
     if not 1 <= k <= MAX_K:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K}, not {k}")
     return k
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
     b.add_argument("--json", action="store_true")
     b.add_argument("--quick", action="store_true", help="smoke run: every figure measured on less work")
+    w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
+    w.add_argument("--host", help="listen address (default WEB_HOST)")
+    w.add_argument("--port", type=_port, help="listen port (default WEB_PORT)")
     return p
 
 

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     api_retry_budget: float = Field(default=900.0, gt=0,
                                     description="seconds one Bot API request may spend retrying (outages, 429, 5xx)")
     api_outbox_size: int = Field(default=1000, ge=1, description="answers that may wait for the Bot API to return")
+    # The reading view (bot/web): its public address for links, and where `cassbot web` listens.
+    web_base_url: str = Field(default="", description="public base URL of the reading view; in webhook mode "
+                              "WEBHOOK_URL + WEB_PATH when empty")
+    web_path: str = Field(default="/read", description="path the reading view is mounted at in webhook mode")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=1, le=65535)
+    web_search_burst: int = Field(default=10, ge=1, description="searches per client per window")
+    web_search_per_seconds: float = Field(default=60.0, gt=0)
+    web_behind_proxy: bool = Field(default=False, description="client address from X-Forwarded-For (last hop)")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -54,9 +63,16 @@ class Settings(BaseSettings):
             return [v]
         return v
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "web_base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    @field_validator("web_path")
+    @classmethod
+    def _web_path(cls, v: str) -> str:
+        if not re.fullmatch(r"(/[A-Za-z0-9_-]+)+/?", v):
+            raise ValueError("must be a path such as /read")
         return v.rstrip("/")
 
     def token(self) -> str:
@@ -77,6 +93,14 @@ class Settings(BaseSettings):
                                                            self.webhook_secret.get_secret_value()):
             raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - in webhook mode")
 
+
+    def reading_url(self) -> str:
+        """Where links to the reading view point: WEB_BASE_URL, else the webhook's own host; "" for none."""
+        if self.web_base_url:
+            return self.web_base_url
+        if self.bot_mode == "webhook" and self.webhook_url:
+            return self.webhook_url + self.web_path.rstrip("/")
+        return ""
 
     def corpus_paths(self) -> tuple[Path, Path]:
         """(catalog, texts folder): the packaged knowledge base unless KNOWLEDGE_DIR points elsewhere."""

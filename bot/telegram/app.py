@@ -123,6 +123,10 @@ def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
         return web.json_response({"status": "ok", "index_loaded": True})
 
     app.router.add_get("/healthz", healthz)
+    from bot.web.app import config_from, mount
+
+    # The reading view on the same server and the same core, so the "Full text" Web App button opens it in place.
+    mount(app, dp["assistant"], config_from(settings), prefix=settings.web_path)
     GuardedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
     setup_application(app, dp, bot=bot)
 
@@ -142,7 +146,7 @@ async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackSto
     try:
         if settings.bot_mode == "webhook":
             app = build_webhook_app(dp, bot)
-            runner = web.AppRunner(app)
+            runner = web.AppRunner(app, access_log=None)  # request lines hold search questions: never logged
             await runner.setup()
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
             await site.start()

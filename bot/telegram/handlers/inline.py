@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
 from bot.settings import Settings
+from bot.telegram.links import Links
 from bot.telegram.offload import offload
 from bot.telegram.views import inline_article, inline_not_found_button
 
@@ -38,7 +39,8 @@ async def inline_query(query: InlineQuery, bot: Bot, assistant: Assistant, feedb
         return
     page = pairs[offset: offset + PAGE]
     next_offset = str(offset + PAGE) if offset + PAGE < len(pairs) else ""
-    await query.answer([inline_article(p, h, text, _) for p, h in page], cache_time=CACHE_SECONDS,
+    links = Links((await bot.me()).username or "")  # the deep link only: a pasted quote leads back to its source
+    await query.answer([inline_article(p, h, text, _, links) for p, h in page], cache_time=CACHE_SECONDS,
                        is_personal=True, next_offset=next_offset)
 
 
