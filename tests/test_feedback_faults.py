@@ -171,8 +171,8 @@ async def test_a_lock_held_by_another_process_delays_no_answer_and_loses_no_vote
     assert answered_in < unlocked + 1.0, (answered_in, unlocked)
     assert "<blockquote" in reply.text
     assert vote.params["text"] == "Пікіріңізге рақмет!"
-    kinds = wiring.feedback.query("SELECT kind, COUNT(*) FROM events GROUP BY kind ORDER BY kind")
-    assert kinds == [("answer", 3), ("vote", 1)]  # stored once the lock was released
+    kinds = dict(wiring.feedback.query("SELECT kind = 'vote', COUNT(*) FROM events GROUP BY kind = 'vote'"))
+    assert kinds == {0: 3, 1: 1}  # warm-up + two questions (answered or refused) and the vote, once the lock went
 
 
 @async_test(timeout=120)
