@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeError, load_corpus
+from knowledge.citation import document_citation
 from knowledge.repair import RepairStats
 
 log = logging.getLogger("cassbot")
@@ -83,6 +84,8 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
             "status_label": status,  # as a reader sees it (Kazakh), with the date it holds since
             "status_since": doc.status_since,
             "title": doc.title or doc.description,
+            "citation": document_citation(doc, full=True),
+            "notes": list(doc.notes),  # amendment notes on the document's title and preamble
             "paragraphs": len(numbered),
             "preamble": any(p.number == "preamble" for p in passages),
             "deleted": deleted,
@@ -98,7 +101,9 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         if r["deleted"]:
             extra += f"; алып тасталған: {', '.join(r['deleted'])}"
         print(f"{r['id']:<16} {r['kind']:<21} {r['status_label']:<32} {r['paragraphs']:>3} {unit}{extra}")
-        print(f"{'':<16} {r['title']}")
+        print(f"{'':<16} {r['citation']}")
+        for note in r["notes"]:
+            print(f"{'':<16} [{note}]")
         fix = r["repair"]
         print(f"{'':<16} repair: {fix['fragments_moved']} displaced link fragments put back, "
               f"{fix['lines_left_raw']} left raw; {fix['dehyphenated']} words de-hyphenated, "
@@ -117,6 +122,11 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     except KeyError:
         known = ", ".join(p.number for p in corpus.of(doc.id))
         return _fail(f"document {doc.id!r} has no paragraph {args.paragraph!r}; it has: {known}")
+    if passage.number == "preamble":  # the document's own amendment notes stand before its preamble
+        print(document_citation(doc, full=True))
+        for note in doc.notes:
+            print(f"[{note}]")
+        print()
     print(passage.text)
     for note in passage.notes:
         print(f"\n[{note}]")

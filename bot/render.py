@@ -14,6 +14,7 @@ from html import escape
 
 from bot.core.assistant import Reply
 from knowledge import Document, Passage
+from knowledge.citation import kazakh_since
 from knowledge.repair import split_sentences
 
 TELEGRAM_LIMIT = 4096
@@ -39,12 +40,9 @@ def _paragraph_sentences(passage: Passage) -> list[list[tuple[int, str]]]:
     """Sentences grouped by sub-paragraph, numbered as in `Passage.sentences`."""
     out: list[list[tuple[int, str]]] = []
     n = 0
-    for para in passage.text.split("\n"):
-        group = []
-        for s in split_sentences(para):
-            group.append((n, s))
-            n += 1
-        out.append(group)
+    for para in passage.paragraphs:
+        out.append([(n + i, s) for i, s in enumerate(para)])
+        n += len(para)
     return out
 
 
@@ -246,12 +244,19 @@ def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -
 
 
 
-def status_label(doc: Document, t: Gettext) -> str:
+def status_label(doc: Document, t: Gettext, lang: str = "kk") -> str:
     """A document's legal status as a reader sees it: in force (since when), repealed, or commentary."""
     if doc.status == "commentary":
         return t("commentary, not law")
     if doc.status == "repealed":
         return t("repealed")
     if doc.status_since:
-        return t("in force since {date}").format(date=doc.status_since)
+        year, month, day = doc.status_since.split("-")
+        date = f"{day}.{month}.{year}" if lang == "ru" else kazakh_since(doc.status_since)  # "2025 жылғы 1 шілдеден"
+        return t("in force since {date}").format(date=date)
     return t("in force")
+
+
+def document_notes(doc: Document) -> list[str]:
+    """The amendment notes on a document's title and preamble, each as printed ("Ескерту. …")."""
+    return list(doc.notes)

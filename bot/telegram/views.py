@@ -24,11 +24,21 @@ from aiogram.types import (
 from bot.core.assistant import Assistant, Reply
 from bot.core.feedback import QuizAnswer
 from bot.core.links import deep_link, paragraph_page_url
-from bot.render import Gettext, also_html, closest_html, not_found_html, passage_html, short_ref, status_label
+from bot.render import (
+    Gettext,
+    also_html,
+    closest_html,
+    document_notes,
+    not_found_html,
+    passage_html,
+    short_ref,
+    status_label,
+)
 from bot.report import Report
 from bot.telegram.callbacks import AskCB, DocCB, LangCB, MoreCB, PassageCB, QuizCB, TopicCB, fits
 from bot.telegram.links import NO_LINKS, Links
 from knowledge import Passage
+from knowledge.citation import document_citation
 
 # Example questions offered on /start and when nothing was found (message ids in the catalogues).
 EXAMPLES = (
@@ -167,12 +177,14 @@ def help_view(t: Gettext) -> View:
     return View(text)
 
 
-def sources_view(a: Assistant, t: Gettext) -> View:
+def sources_view(a: Assistant, t: Gettext, lang: str = "kk") -> View:
+    """The documents with their full citation (whole title), status and the amendment notes on the document."""
     lines = [f"<b>{escape(t('Documents of the knowledge base:'))}</b>"]
     rows = []
     for n, doc in enumerate(a.documents):
-        title = doc.title or doc.description
-        lines.append(f"\n<b>{escape(doc.id)}</b> — {escape(title)}\n<i>{escape(status_label(doc, t))}</i>")
+        lines.append(f"\n<b>{escape(doc.id)}</b> — {escape(document_citation(doc, full=True))}\n"
+                     f"<i>{escape(status_label(doc, t, lang))}</i>")
+        lines += [f"<i>{escape(note, quote=False)}</i>" for note in document_notes(doc)]
         rows.append([_button(doc.short[:60], DocCB(v=a.version, i=n).pack())])
     return View("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 

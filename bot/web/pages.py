@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from bot.core.assistant import CLOSEST, DIRECT, NOT_FOUND, Reply
 from bot.core.links import anchor, document_path
 from knowledge import Corpus, Document, Passage
-from knowledge.repair import split_sentences
 
 TOC_WORDS = 70  # characters of a paragraph's first words in the table of contents
 Heading = Callable[[Passage, str], str]  # the core's navigation heading of a passage, in a language
@@ -93,9 +92,9 @@ def paragraph_view(p: Passage, highlights: list[int] | None = None, root: str = 
     marked = set(highlights or [])
     parts: list[list[Sentence]] = []
     n = 0
-    for para in p.text.split("\n"):
+    for para in p.paragraphs:
         part = []
-        for s in split_sentences(para):
+        for s in para:
             part.append(Sentence(s, n in marked))
             n += 1
         if part:

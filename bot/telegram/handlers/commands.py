@@ -60,8 +60,8 @@ async def set_lang(query: CallbackQuery, callback_data: LangCB, feedback: Feedba
             await query.message.edit_text(text)
 
 
-async def sources(message: Message, assistant: Assistant) -> None:
-    view = sources_view(assistant, _)
+async def sources(message: Message, assistant: Assistant, i18n_middleware) -> None:
+    view = sources_view(assistant, _, i18n_middleware.i18n.current_locale)
     await message.answer(view.text, reply_markup=view.markup)
 
 
