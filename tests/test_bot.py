@@ -43,7 +43,7 @@ async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None
 
         # out of scope: an honest "not found" and suggestions, never a quote
         [oos] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
-        assert "табылмады" in oos.text and "<blockquote>" not in oos.text
+        assert "табылмады" in oos.text and "<blockquote" not in oos.text
         assert buttons(oos.reply_markup)
 
         # buttons: next paragraph, vote, more results
@@ -101,7 +101,7 @@ async def test_group_chats_answer_only_when_addressed(engine: Engine, tmp_path: 
         api.push_update(api.message_update("кассациялық шағым мерзімі", chat_type="supergroup"))
         [reply] = await exchange(api, api.message_update("@kassatsiya_test_bot кассациялық шағымның мазмұны",
                                                          chat_type="supergroup"))
-        assert "<blockquote>" in reply.text
+        assert "<blockquote" in reply.text
         await asyncio.sleep(0.3)
         assert len(api.sent_messages()) == 1  # the unaddressed message got no answer
 
@@ -197,7 +197,7 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         [direct] = await exchange(api, api.message_update("Кассациялық шағым қай тілде жазылуы керек?", user_id=USER))
         assert direct.text.startswith("«<b>") and "<blockquote expandable>" in direct.text
         lead = direct.text.split("»", 1)[0]
-        assert "тілде" in lead and "7-тармақ" in direct.text
+        assert "тілінде" in lead and "7-тармақ" in direct.text
         assert "👍" in [b[0] for b in buttons(direct.reply_markup)]
 
         # near the subject, but no paragraph answers it directly: named by heading, never quoted as the answer

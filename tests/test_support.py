@@ -108,7 +108,7 @@ def test_an_unwritable_database_is_logged_and_dropped(tmp_path: Path, caplog: py
 
     t0 = time.monotonic()
     assert other.record(Event("answer", "h", "kk")) is False
-    assert time.monotonic() - t0 < 15
+    assert time.monotonic() - t0 < 60  # gives up after its busy timeout rather than waiting for the lock
     assert "dropped" in caplog.text
     conn.execute("ROLLBACK")
 

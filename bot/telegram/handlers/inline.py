@@ -6,7 +6,7 @@ from aiogram import Bot, Router
 from aiogram.types import InlineQuery
 from aiogram.utils.i18n import gettext as _
 
-from bot.core.assistant import Assistant
+from bot.core.assistant import NOT_FOUND, Assistant
 from bot.core.feedback import FeedbackStore
 from bot.settings import Settings
 from bot.telegram.links import Links
@@ -31,7 +31,8 @@ async def inline_query(query: InlineQuery, bot: Bot, assistant: Assistant, feedb
         pairs = [(p, []) for p in passages[:MAX_RESULTS]]
     else:
         reply = await assistant.ask_async(text, k=MAX_RESULTS)
-        pairs = [(h.passage, h.highlights) for h in reply.hits] if reply.answered else []
+        # a direct answer or the closest paragraphs: the person choosing what to paste sees each quote
+        pairs = [(h.passage, h.highlights) for h in reply.hits] if reply.outcome != NOT_FOUND else []
     if not pairs:
         # No fake "not found" article (tapping it would post into the chat): a button above the empty list
         # opens the private chat with the bot instead.
