@@ -322,11 +322,19 @@ def inline_article(passage: Passage, highlights: list[int], query: str, t: Gette
     lead = sentences[highlights[0]] if highlights and highlights[0] < len(sentences) else passage.text
     return InlineQueryResultArticle(
         id=_result_id(passage.id, query),
-        title=passage.citation[:200],
+        title=_inline_title(passage.citation),
         description=lead[:DESCRIPTION],
         input_message_content=InputTextMessageContent(
             message_text=passage_html(passage, t, highlights).text + link_line(links, passage), parse_mode="HTML"),
     )
+
+
+def _inline_title(citation: str, limit: int = 200) -> str:
+    """The citation as a result title; a long one is shortened in the middle so "7-тармақ" stays visible."""
+    if len(citation) <= limit:
+        return citation
+    head, _, where = citation.rpartition(", ")
+    return f"{head[: limit - len(where) - 3].rstrip()}…, {where}"
 
 
 def inline_not_found_button(t: Gettext) -> InlineQueryResultsButton:
