@@ -37,8 +37,13 @@ COMMANDS = (
 )
 
 
-def create_bot(settings: Settings) -> Bot:
-    policy = DeliveryPolicy(budget=settings.api_retry_budget, outbox=settings.api_outbox_size)
+# How long the start-up check keeps retrying an unreachable Bot API before the process exits for a restart.
+STARTUP_CHECK_SECONDS = 20.0
+
+
+def create_bot(settings: Settings, *, budget: float | None = None) -> Bot:
+    policy = DeliveryPolicy(budget=settings.api_retry_budget if budget is None else budget,
+                            outbox=settings.api_outbox_size)
     session = ResilientSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), policy=policy)
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -168,8 +173,9 @@ async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackSto
 
 
 async def _check_token(settings: Settings) -> None:
-    """Ask Telegram who we are before spending seconds on the model: a rejected token fails at once."""
-    bot = create_bot(settings)
+    """Ask Telegram who we are before spending seconds on the model: a rejected token fails at once, and an
+    unreachable Bot API after a short retry (exit 1, so a supervisor restarts us), not after the answers' budget."""
+    bot = create_bot(settings, budget=min(settings.api_retry_budget, STARTUP_CHECK_SECONDS))
     try:
         await bot.get_me()
     finally:
