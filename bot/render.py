@@ -1,4 +1,4 @@
-"""Answers → text a person reads: Telegram HTML (the bot, inline mode) and plain text (the command line).
+"""Replies → text a person reads: Telegram HTML (the bot, inline mode) and plain text (the command line).
 
 Quotes are verbatim.  A paragraph too long for one message is shortened only at sentence boundaries,
 keeping the highlighted sentence(s) and marking every omission with "[…]"; the full text is then offered
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from embeddings.retriever import Answer
-from knowledge import Passage
+from bot.core.assistant import Reply
+from knowledge import Document, Passage
 from knowledge.repair import split_sentences
 
 TELEGRAM_LIMIT = 4096
@@ -98,7 +98,7 @@ def quote_body(passage: Passage, highlights: list[int], budget: int, *, html: bo
                 s = escape(s, quote=False)
                 s = f"<b>{s}</b>" if i in marked else s
             elif i in marked:
-                s = f"»{s}«"
+                s = f"«{s}»"
             parts.append(s)
         if parts:
             paragraphs.append(" ".join(parts))
@@ -116,15 +116,32 @@ def passage_html(passage: Passage, t: Gettext, highlights: list[int] | None = No
         budget = max(100, budget - (size - limit) - 50)
 
 
+def answer_sentences(passage: Passage, highlights: list[int]) -> str:
+    """The highlighted sentence(s), verbatim, joined as they stand (a gap between them is marked)."""
+    out: list[str] = []
+    for n, i in enumerate(sorted(highlights)):
+        if n and i != sorted(highlights)[n - 1] + 1:
+            out.append(OMITTED)
+        out.append(passage.sentences[i])
+    return " ".join(out)
+
+
 def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, budget: int) -> Rendered:
     body = quote_body(passage, highlights or [], budget, html=True)
-    lines = [f"<blockquote>{body.text}</blockquote>"]
+    lines = []
+    if highlights and len(passage.sentences) > 1:
+        # The answer first, so a phone screen shows it; the whole paragraph follows, folded.
+        lead = answer_sentences(passage, highlights)
+        lines.append(f"«<b>{escape(lead, quote=False)}</b>»")
+        lines.append(f"<blockquote expandable>{body.text}</blockquote>")
+    else:
+        lines.append(f"<blockquote>{body.text}</blockquote>")
     if passage.deleted:
         lines.append(f"<i>{escape(t('This paragraph has been deleted.'))}</i>")
     lines.append(f"📖 <b>{escape(passage.citation)}</b>")
     for note in passage.notes:
         note_text = note if len(note) <= 600 else note[:600].rsplit(" ", 1)[0] + f" {OMITTED}"
-        lines.append(f"<i>{escape(t('Amendment note'))}:</i> {escape(note_text, quote=False)}")
+        lines.append(f"<i>{escape(note_text, quote=False)}</i>")  # the note says "Ескерту." itself
     if not passage.is_law:
         lines.append(f"⚠️ <i>{escape(t('Commentary (an article), not law'))}</i>")
     if body.truncated:
@@ -132,11 +149,24 @@ def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, bu
     return Rendered("\n".join(lines), body.truncated)
 
 
-def answer_html(answer: Answer, t: Gettext) -> Rendered:
-    best = answer.best
-    if best is None:
-        return Rendered(not_found_html(t))
-    return passage_html(best.passage, t, best.highlights)
+def also_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext) -> str:
+    """"These paragraphs answer too:" with each one's reference and heading (generic questions)."""
+    items = "\n".join(f"• {escape(short_ref(p))} — {escape(heading(p))}" for p in passages)
+    return f"<b>{escape(t('These paragraphs answer too:'))}</b>\n{items}"
+
+
+def closest_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext) -> str:
+    """The closest paragraphs, named by heading and clearly not offered as a direct answer."""
+    items = "\n".join(f"• {escape(short_ref(p))} — {escape(heading(p))}" for p in passages)
+    return (f"{escape(t('No paragraph answers this directly. The closest ones:'))}\n{items}\n\n"
+            f"<i>{escape(t('Open one below, or ask more precisely.'))}</i>")
+
+
+def short_ref(p: Passage) -> str:
+    """"2025-cassation, 5-тармақ": a passage's reference on buttons and in lists."""
+    if p.number == "preamble":
+        return f"{p.doc_id}, кіріспе"
+    return f"{p.doc_id}, {p.number}-{'тармақ' if p.is_law else 'үзінді'}"
 
 
 def not_found_html(t: Gettext) -> str:
@@ -180,20 +210,44 @@ def full_text_html(passage: Passage, t: Gettext, limit: int = TELEGRAM_LIMIT - 2
     return out
 
 
-def answer_plain(answer: Answer, t: Gettext) -> str:
-    """The command line's rendering: the same quote, highlighted sentence between »«."""
-    best = answer.best
-    if best is None:
+def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | None = None) -> str:
+    """The command line's rendering, in the bot's shape: the answer sentence(s) first, then the paragraph
+    with the highlighted sentence between «», the citation; or the closest paragraphs; or not found."""
+    name = heading or (lambda p: p.text[:60])
+    if reply.outcome == "closest":
+        lines = [t("No paragraph answers this directly. The closest ones:")]
+        lines += [f"• {short_ref(p)} — {name(p)}   (cassbot show {p.doc_id} {p.number})" for p in reply.closest]
+        return "\n".join(lines)
+    if reply.best is None:
         return "\n".join([t("Nothing in these documents answers this question."),
-                          t("Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.")])  # noqa: E501
-    return passage_plain(best.passage, t, best.highlights)
+                          t("Try naming the key term, for example “cassation complaint content” or “rights of the "
+                            "victim”.")])
+    lines = []
+    if reply.highlights and len(reply.best.sentences) > 1:
+        lines += [f"«{answer_sentences(reply.best, reply.highlights)}»", ""]
+    lines.append(passage_plain(reply.best, t, reply.highlights))
+    if reply.also:
+        lines += ["", t("These paragraphs answer too:")]
+        lines += [f"• {short_ref(p)} — {name(p)}" for p in reply.also]
+    return "\n".join(lines)
 
 
 def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -> str:
     """A whole passage for the terminal: text, citation, amendment notes, the commentary label."""
     lines = [quote_body(p, highlights or [], 10**9, html=False).text, "", f"— {p.citation}"]
-    lines += [f"[{t('Amendment note')}: {n}]" for n in p.notes]
+    lines += [f"[{n}]" for n in p.notes]  # each note says "Ескерту." itself
     if not p.is_law:
         lines.append(f"({t('Commentary (an article), not law')})")
     return "\n".join(lines)
 
+
+
+def status_label(doc: Document, t: Gettext) -> str:
+    """A document's legal status as a reader sees it: in force (since when), repealed, or commentary."""
+    if doc.status == "commentary":
+        return t("commentary, not law")
+    if doc.status == "repealed":
+        return t("repealed")
+    if doc.status_since:
+        return t("in force since {date}").format(date=doc.status_since)
+    return t("in force")

@@ -11,7 +11,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 
-from bot.storage import Storage
+from bot.core.feedback import ALL_TIME, FeedbackStore
 from embeddings.normalize import Normalizer
 
 SIMILAR = 0.5  # Jaccard similarity of character trigrams that makes two questions one group
@@ -81,27 +81,15 @@ def group_questions(texts: list[str], normalizer: Normalizer | None = None) -> l
     return sorted((g for _, g in groups), key=lambda g: -g.count)
 
 
-ALL_TIME = "0000-00-00"  # sorts before every stored day
-
-
-def build_report(storage: Storage, since: str = ALL_TIME, top: int = 20) -> Report:
-    q = storage.query
-    rows = q("SELECT day, SUM(kind = 'answer'), SUM(kind = 'abstain'), SUM(kind = 'vote' AND vote > 0),"
-             " SUM(kind = 'vote' AND vote < 0) FROM events WHERE day >= ? GROUP BY day ORDER BY day", (since,))
-    days = [Day(d, int(a or 0) + int(b or 0), int(a or 0), int(u or 0), int(dn or 0)) for d, a, b, u, dn in rows]
-    unanswered_texts = [r[0] for r in q("SELECT question FROM events WHERE kind = 'abstain' AND day >= ?"
-                                        " AND question IS NOT NULL ORDER BY id", (since,))]
-    without_text = q("SELECT COUNT(*) FROM events WHERE kind = 'abstain' AND day >= ? AND question IS NULL",
-                     (since,))[0][0]
-    down: dict[str, int] = {}
-    for (passages,) in q("SELECT passages FROM events WHERE kind = 'vote' AND vote < 0 AND day >= ?", (since,)):
-        for pid in json.loads(passages)[:1]:
-            down[pid] = down.get(pid, 0) + 1
+def build_report(feedback: FeedbackStore, since: str = ALL_TIME, top: int = 20) -> Report:
+    days = [Day(c.day, c.answered + c.refused, c.answered, c.up, c.down) for c in feedback.days(since)]
+    down = feedback.voted_down(since)
     return Report(
         since=since,
         questions=sum(d.questions for d in days), answered=sum(d.answered for d in days),
         up=sum(d.up for d in days), down=sum(d.down for d in days), days=days,
-        unanswered=group_questions(unanswered_texts)[:top], unanswered_without_text=int(without_text),
+        unanswered=group_questions(feedback.unanswered_questions(since))[:top],
+        unanswered_without_text=feedback.unanswered_without_text(since),
         voted_down=sorted(down.items(), key=lambda kv: (-kv[1], kv[0]))[:top],
     )
 

@@ -2,10 +2,16 @@
 
 Features are computed once per question; a small grid over channel weights picks the ranking that
 maximises 2·R@1 + R@3 summed over tags (each tag counts equally, so Russian and Latin questions are not
-drowned by Kazakh ones).  Then a logistic regression on the confidence features separates in-scope
-from out-of-scope questions, and the threshold is the highest one that keeps false refusals within
-`MAX_FALSE_REFUSAL` of in-scope questions.  The result is printed as a `Weights(...)` literal to paste
-into `retriever.py`, so the shipped numbers are reproducible.
+drowned by Kazakh ones).  Then two logistic regressions on the confidence features:
+
+* "in scope": separates questions the texts answer from those they don't; its threshold is the highest
+  that keeps false refusals ("not found" for an in-scope question) within `MAX_FALSE_REFUSAL`;
+* "direct": predicts that the best passage is a right answer; its threshold is the lowest that keeps wrong
+  direct quotes within `MAX_WRONG_DIRECT` of all questions.  Between the two, the closest paragraphs are
+  offered, labelled as not a direct answer.
+
+The result is printed as a `Weights(...)` literal to paste into `retriever.py`, so the shipped numbers are
+reproducible.
 """
 
 from __future__ import annotations
@@ -19,19 +25,21 @@ from embeddings.evaluate import Question, is_correct
 from embeddings.retriever import Features, Retriever, Weights
 
 MAX_FALSE_REFUSAL = 0.03
-GRID = {
-    "dense_hint": (0.0, 0.3, 0.6, 1.0),
-    "bm25": (0.0, 0.3, 0.6),
+MAX_WRONG_DIRECT = 0.04
+GRID = {  # a small grid: the features are computed once, every point re-fuses every question
+    "answer_type": (0.0, 0.3, 0.6),
+    "dense_hint": (0.6, 1.0),
+    "bm25": (0.0, 0.3),
     "bm25_sentence": (0.3, 0.6, 0.9),
-    "bm25_hint": (0.0, 0.3, 0.6),
-    "commentary_penalty": (0.0, 0.3, 0.6),
+    "bm25_hint": (0.3, 0.6),
+    "commentary_penalty": (0.3, 0.6),
 }
 
 
 def _ranking_score(retriever: Retriever, rows: list[tuple[Question, Features, np.ndarray]]) -> tuple[float, dict]:
     per_tag: dict[str, list[int]] = {}
     for q, f, correct in rows:
-        if not q.expect:
+        if correct is None:
             continue
         fused = retriever.fuse(f)
         order = np.argsort(-fused)[:3]
@@ -48,7 +56,8 @@ def calibrate(retriever: Retriever, questions: list[Question]) -> tuple[Weights,
     rows = []
     for q in questions:
         f = retriever.features(q.question)
-        correct = np.array([is_correct(p, q.expect) for p in retriever.passages]) if q.expect else None
+        correct = (np.array([is_correct(p, q.expect, q.gold) for p in retriever.passages]) if q.in_scope
+                   else None)
         rows.append((q, f, correct))
     base = retriever.weights
     best: tuple[float, Weights, dict] | None = None
@@ -56,7 +65,8 @@ def calibrate(retriever: Retriever, questions: list[Question]) -> tuple[Weights,
     for values in itertools.product(*(GRID[k] for k in keys)):
         chosen = dict(zip(keys, values, strict=True))
         channels = tuple((name, chosen.get(name, w)) for name, w in base.channels)
-        retriever.weights = replace(base, channels=channels, commentary_penalty=chosen["commentary_penalty"])
+        retriever.weights = replace(base, channels=channels, commentary_penalty=chosen["commentary_penalty"],
+                                    answer_type=chosen["answer_type"])
         score, table = _ranking_score(retriever, rows)
         if best is None or score > best[0] + 1e-9:
             best = (score, retriever.weights, table)
@@ -64,15 +74,27 @@ def calibrate(retriever: Retriever, questions: list[Question]) -> tuple[Weights,
     retriever.weights = best[1]
 
     # Confidence: logistic regression on `Retriever.evidence`, threshold from the in-scope questions.
-    x = np.array([retriever.evidence(f, retriever.fuse(f)) for _, f, _ in rows])
-    y = np.array([0 if q.tag == "oos" else 1 for q, _, _ in rows])
+    fused = [retriever.fuse(f) for _, f, _ in rows]
+    x = np.array([retriever.evidence(f, fz) for (_, f, _), fz in zip(rows, fused, strict=True)])
+    y = np.array([0 if c is None else 1 for _, _, c in rows])
     intercept, coef, threshold = _fit_confidence(x, y)
-    weights = replace(retriever.weights, confidence=(intercept, *coef), threshold=round(threshold, 4))
+    # Direct answers: the best passage is right.  Fitted on the in-scope-confident questions, where it decides.
+    top_right = np.array([c is not None and bool(c[int(np.argmax(fz))]) for (_, _, c), fz in zip(rows, fused,
+                                                                                                    strict=True)])
+    d_intercept, d_coef = _fit_logistic(x, top_right.astype(int))
     probs = _predict(x, intercept, coef)
+    direct_probs = _predict(x, d_intercept, d_coef)
+    d_threshold = _direct_threshold(direct_probs, probs >= threshold, top_right)
+    weights = replace(retriever.weights, confidence=(round(intercept, 4), *(round(c, 4) for c in coef)),
+                      threshold=round(threshold, 4), direct=(round(d_intercept, 4), *(round(c, 4) for c in d_coef)),
+                      direct_threshold=round(d_threshold, 4))
+    direct = (probs >= threshold) & (direct_probs >= d_threshold)
     report = {
         "ranking": best[2],
         "oos_refused": float((probs[y == 0] < threshold).mean()) if (y == 0).any() else None,
         "false_refusal": float((probs[y == 1] < threshold).mean()),
+        "right_direct": float((direct & top_right).sum() / max((y == 1).sum(), 1)),
+        "wrong_direct": float((direct & ~top_right).mean()),
         # The figures above are in-sample; this is what to expect on questions the fit has not seen.
         "cross_validated": _cross_validate(x, y),
     }
@@ -80,11 +102,24 @@ def calibrate(retriever: Retriever, questions: list[Question]) -> tuple[Weights,
     return weights, report
 
 
-def _fit_confidence(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
+def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000).fit(x, y)
-    intercept, coef = float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
+    return float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
+
+
+def _direct_threshold(direct_probs: np.ndarray, confident: np.ndarray, top_right: np.ndarray) -> float:
+    """The lowest threshold whose wrong direct quotes stay within MAX_WRONG_DIRECT of all questions."""
+    for t in np.unique(np.round(direct_probs, 4)):
+        direct = confident & (direct_probs >= t)
+        if (direct & ~top_right).mean() <= MAX_WRONG_DIRECT:
+            return float(t)
+    return 1.0
+
+
+def _fit_confidence(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
+    intercept, coef = _fit_logistic(x, y)
     in_scope = np.sort(_predict(x, intercept, coef)[y == 1])
     allowed = int(np.floor(MAX_FALSE_REFUSAL * len(in_scope)))
     threshold = float(in_scope[allowed]) - 1e-6 if len(in_scope) else 0.5

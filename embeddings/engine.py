@@ -57,12 +57,16 @@ class Engine:
     def ask(self, question: str, k: int = 5) -> Answer:
         return self.retriever.ask(question, k)
 
+    def without_hints(self, doc_ids: frozenset[str]) -> Retriever:
+        """The same ranker and weights with these documents' curated hints ignored (leave-one-document-out)."""
+        r = self.retriever
+        return Retriever(self.corpus, self.index, r.encode_query, r.weights, without_hints=doc_ids)
+
     # -- baselines for `cassbot eval --baseline` ---------------------------------------------------------
     def dense_only(self, question: str, k: int = 5) -> Answer:
         f = self.retriever.features(question)
         order = np.argsort(-f.channels["dense"])[:k]
-        hits = [Hit(self.retriever.passages[i], float(f.channels["dense"][i]), float(f.channels["dense"][i]), 0.0)
-                for i in order]
+        hits = [Hit(self.retriever.passages[i], float(f.channels["dense"][i])) for i in order]
         return Answer(question, True, 1.0, hits)
 
 
@@ -78,5 +82,5 @@ class CharTfidfBaseline:
     def ask(self, question: str, k: int = 5) -> Answer:
         scores = self.scorer.scores([question.lower()])
         order = np.argsort(-scores)[:k]
-        return Answer(question, True, 1.0, [Hit(self.passages[i], float(scores[i]), 0.0, float(scores[i]))
+        return Answer(question, True, 1.0, [Hit(self.passages[i], float(scores[i]))
                                             for i in order])

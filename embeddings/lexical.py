@@ -30,10 +30,12 @@ class BM25(LexicalScorer):
             df.update(d.keys())
         n = len(docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        # The length normalisation depends only on the documents: computed once, not per query.
+        self.norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
 
     def scores(self, query: list[str]) -> np.ndarray:
         out = np.zeros(len(self.tf), dtype=np.float32)
-        norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
+        norm = self.norm
         for t in set(query):
             idf = self.idf.get(t)
             if idf is None:

@@ -28,10 +28,10 @@ import numpy as np
 from embeddings.index import HINT, PASSAGE, SENTENCE, DenseIndex
 from embeddings.lexical import BM25
 from embeddings.normalize import Normalizer, find_abbreviations, words
+from embeddings.question import gives, read_question
 from knowledge import Corpus, Passage
 
-CHANNELS = ("dense", "dense_hint", "bm25", "bm25_sentence", "bm25_hint")
-
+DIRECT, CLOSEST, NOT_FOUND = "direct", "closest", "not_found"
 
 @dataclass(frozen=True)
 class Weights:
@@ -43,26 +43,42 @@ class Weights:
         ("dense", 1.0), ("dense_hint", 1.0), ("bm25", 0.0), ("bm25_sentence", 0.6), ("bm25_hint", 0.6),
     )
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
-    # logistic confidence: bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-14.8711, 2.3568, 0.1436, 2.8762, 4.6035, -0.0228, 0.2790, 0.7131)
-    threshold: float = 0.3372  # keeps false refusals at or under 3% of the in-scope calibration questions
+    answer_type: float = 0.0  # boost for passages with a sentence of the asked-for kind (time, person, …)
+    # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
+    confidence: tuple[float, ...] = (-14.8711, 2.3568, 0.1436, 2.8762, 4.6035, -0.0228, 0.2790, 0.7131, 0.0)
+    threshold: float = 0.3372  # below: not found; keeps false refusals at or under 3% of in-scope questions
+    # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
+    # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
+    direct: tuple[float, ...] = ()
+    direct_threshold: float = 0.0
+    also_margin: float = 0.0  # other passages within this fused margin of the best are named as answering too
 
 
 @dataclass
 class Hit:
     passage: Passage
     score: float
-    dense: float
-    lexical: float
     highlights: list[int] = field(default_factory=list)  # indexes into passage.sentences
 
 
 @dataclass
 class Answer:
+    """A ranked answer: `outcome` is a direct quote, the closest paragraphs (not a direct answer) or not found.
+
+    `answered` is true only for a direct answer; `also` are further passages that answer a generic question
+    ("who may file": paragraphs 1, 5 and 6) as well as the best one does."""
+
     question: str
     answered: bool
     confidence: float
     hits: list[Hit]
+    outcome: str = ""
+    also: list[Hit] = field(default_factory=list)
+    direct_confidence: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = DIRECT if self.answered else NOT_FOUND
 
     @property
     def best(self) -> Hit | None:
@@ -78,6 +94,7 @@ class Features:
     query_tokens: list[str]
     vocabulary: float  # share of the question's words the corpus (or the glossary) knows
     idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
+    answer_type: str = ""  # what the question asks for (`embeddings.question`)
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -87,7 +104,9 @@ def zscore(x: np.ndarray) -> np.ndarray:
 
 class Retriever:
     def __init__(self, corpus: Corpus, index: DenseIndex, encode_query: Callable[[str], np.ndarray],
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, without_hints: frozenset[str] = frozenset()) -> None:
+        """`without_hints`: document ids whose curated hints are ignored, as if never written (what
+        `cassbot eval --without-hints DOC` measures: how a new, uncurated document fares)."""
         self.corpus = corpus
         self.index = index
         self.encode_query = encode_query  # str → L2-normalised vector
@@ -105,7 +124,7 @@ class Retriever:
             for s in p.sentences:
                 sent_owner.append(i)
                 sent_docs.append(tok(s))
-            for h in corpus.hints.get(p.id, ()):
+            for h in () if p.doc_id in without_hints else corpus.hints.get(p.id, ()):
                 hint_owner.append(i)
                 hint_docs.append(tok(h))
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
@@ -117,6 +136,11 @@ class Retriever:
         for i, doc in zip(self.hint_owner, hint_docs, strict=True):
             self.passage_vocab[int(i)].update(doc)
         self.max_idf = max(self.bm25.idf.values(), default=1.0)
+        # A passage without curated questions stands in for them itself (its own dense and sentence scores),
+        # so curation is a boost, never a condition for being found.
+        self.hinted = np.zeros(len(self.passages), dtype=bool)
+        self.hinted[self.hint_owner] = True
+        self._type_cache: dict[str, np.ndarray] = {}
 
     # -- channels ---------------------------------------------------------------------------------------
     def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -126,7 +150,8 @@ class Retriever:
         return out
 
     def features(self, question: str) -> Features:
-        qtokens = self.normalizer.query_tokens(question)
+        form = read_question(question)
+        qtokens = self.normalizer.query_tokens(form.text)
         scores, ids = self.index.search(self.encode_query(question))
         n = len(self.passages)
         whole = np.full(n, -1.0, dtype=np.float32)
@@ -145,24 +170,39 @@ class Retriever:
                 lst = per_sentence.setdefault(unit.passage_id, [])
                 lst.extend([-1.0] * (unit.n + 1 - len(lst)))
                 lst[unit.n] = float(s)
-            elif unit.kind == HINT:
+            elif unit.kind == HINT and self.hinted[row]:
                 best_hint[row] = max(best_hint[row], s)
         single = best_sentence < 0
         best_sentence[single] = whole[single]
         blend = self.weights.sentence_blend
         dense = np.maximum(whole, blend * best_sentence + (1 - blend) * whole)
-        best_hint[best_hint < 0] = float(best_hint.max()) if (best_hint >= 0).any() else 0.0
+        bm25_sentence = self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner)
+        bm25_hint = self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner)
+        unhinted = ~self.hinted
+        best_hint[unhinted] = dense[unhinted]
+        bm25_hint[unhinted] = bm25_sentence[unhinted]
         channels = {
             "dense": dense,
             "dense_hint": best_hint,
             "bm25": self.bm25.scores(qtokens),
-            "bm25_sentence": self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner),
-            "bm25_hint": self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner),
+            "bm25_sentence": bm25_sentence,
+            "bm25_hint": bm25_hint,
+            "answer_type": self.type_channel(form.answer_type),
         }
-        content = self.normalizer.content_words(question)
+        content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
         idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in set(qtokens)}
-        return Features(channels, per_sentence, qtokens, vocab, idf)
+        return Features(channels, per_sentence, qtokens, vocab, idf, form.answer_type)
+
+    def type_channel(self, kind: str) -> np.ndarray:
+        """1 for passages with a sentence of the asked-for kind, 0 otherwise (all 0 when none was asked)."""
+        if not kind:
+            return np.zeros(len(self.passages), dtype=np.float32)
+        cached = self._type_cache.get(kind)
+        if cached is None:
+            cached = np.array([any(gives(kind, s) for s in p.sentences) for p in self.passages], dtype=np.float32)
+            self._type_cache[kind] = cached
+        return cached
 
     def overlap(self, f: Features, row: int) -> float:
         """Rarity-weighted share of the question's stems that passage `row` (or its hints) contains."""
@@ -177,6 +217,7 @@ class Retriever:
         for name, w in self.weights.channels:
             if w:
                 fused += w * zscore(f.channels[name])
+        fused += self.weights.answer_type * f.channels["answer_type"]
         return fused - self.weights.commentary_penalty * self.commentary
 
     def evidence(self, f: Features, fused: np.ndarray) -> list[float]:
@@ -191,12 +232,30 @@ class Retriever:
         lead = float(top2[-1] - top2[0]) if len(top2) == 2 else 0.0
         dense_top = float(max(f.channels["dense"].max(), f.channels["dense_hint"].max()))
         lexical = [float(f.channels[name].max()) for name in ("bm25", "bm25_sentence", "bm25_hint")]
-        return [dense_top, lead, f.vocabulary, self.overlap(f, int(np.argmax(fused))), *lexical]
+        top = int(np.argmax(fused))
+        # the asked-for kind of answer: +1 the best passage has it, -1 it lacks it, 0 nothing specific asked
+        typed = 0.0 if not f.answer_type else (1.0 if f.channels["answer_type"][top] else -1.0)
+        return [dense_top, lead, f.vocabulary, self.overlap(f, top), *lexical, typed]
+
+    @staticmethod
+    def _logistic(params: tuple[float, ...], evidence: list[float]) -> float:
+        bias, *coef = params
+        z = bias + sum(c * x for c, x in zip(coef, evidence, strict=False))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def confidence(self, f: Features, fused: np.ndarray) -> float:
-        bias, *coef = self.weights.confidence
-        z = bias + sum(c * x for c, x in zip(coef, self.evidence(f, fused), strict=True))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return self._logistic(self.weights.confidence, self.evidence(f, fused))
+
+    def outcome(self, f: Features, fused: np.ndarray) -> tuple[str, float, float]:
+        """(outcome, in-scope confidence, direct confidence) for one question's features."""
+        evidence = self.evidence(f, fused)
+        confidence = self._logistic(self.weights.confidence, evidence)
+        if confidence < self.weights.threshold:
+            return NOT_FOUND, confidence, 0.0
+        if not self.weights.direct:  # no direct model calibrated: every confident answer is direct
+            return DIRECT, confidence, confidence
+        direct = self._logistic(self.weights.direct, evidence)
+        return (DIRECT if direct >= self.weights.direct_threshold else CLOSEST), confidence, direct
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:
@@ -205,15 +264,17 @@ class Retriever:
             return Answer(question, False, 0.0, [])
         f = self.features(question)
         fused = self.fuse(f)
-        confidence = self.confidence(f, fused)
+        outcome, confidence, direct = self.outcome(f, fused)
         order = np.argsort(-fused)[:k]
         qset = set(f.query_tokens)
         hits = [
-            Hit(self.passages[i], float(fused[i]), float(f.channels["dense"][i]), float(f.channels["bm25"][i]),
-                self._highlights(self.passages[i], f.sentence_dense.get(self.passages[i].id), qset))
+            Hit(self.passages[i], float(fused[i]),
+                self._highlights(self.passages[i], f.sentence_dense.get(self.passages[i].id), qset, f.answer_type))
             for i in order
         ]
-        return Answer(question, confidence >= self.weights.threshold, confidence, hits)
+        also = [h for h in hits[1:3] if outcome == DIRECT and self.weights.also_margin
+                and h.score >= hits[0].score - self.weights.also_margin]
+        return Answer(question, outcome == DIRECT, confidence, hits, outcome, also, direct)
 
     def highlight(self, passage: Passage, question: str) -> list[int]:
         """The sentence(s) of a given passage that best answer `question` (quiz feedback, direct quotes)."""
@@ -227,10 +288,13 @@ class Retriever:
             unit = self.index.units[int(i)]
             if unit.passage_id == passage.id and unit.kind == SENTENCE and unit.n < len(per):
                 per[unit.n] = float(s)
-        return self._highlights(passage, per, set(self.normalizer.query_tokens(question)))
+        return self._highlights(passage, per, set(self.normalizer.query_tokens(question)),
+                                read_question(question).answer_type)
 
-    def _highlights(self, passage: Passage, sentence_scores: list[float] | None, qtokens: set[str]) -> list[int]:
-        """The sentence(s) that answer: dense sentence score plus the share of question stems it holds."""
+    def _highlights(self, passage: Passage, sentence_scores: list[float] | None, qtokens: set[str],
+                    kind: str = "") -> list[int]:
+        """The sentence(s) that answer: dense sentence score plus the share of question stems it holds, and a
+        bonus for a sentence of the asked-for kind (the one with the deadline for "мерзімі қанша?")."""
         n = len(passage.sentences)
         if n <= 1:
             return [0] if n else []
@@ -239,7 +303,7 @@ class Retriever:
         for i in range(n):
             d = sentence_scores[i] if sentence_scores and i < len(sentence_scores) else 0.0
             overlap = len(qtokens & toks[i]) / max(len(qtokens), 1)
-            scored.append(d + 0.3 * overlap)
+            scored.append(d + 0.3 * overlap + (0.05 if kind and gives(kind, passage.sentences[i]) else 0.0))
         ranked = sorted(range(n), key=lambda i: -scored[i])
         picked = [ranked[0]]
         if scored[ranked[1]] >= scored[ranked[0]] - 0.01 and abs(ranked[1] - ranked[0]) == 1:

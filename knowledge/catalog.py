@@ -11,7 +11,6 @@ from knowledge.records import KINDS, STATUSES, Document, Part
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 CATALOG = KNOWLEDGE_DIR / "catalog.toml"
-TEXTS = KNOWLEDGE_DIR / "texts"
 REQUIRED = ("id", "file", "kind", "title", "short", "status")
 
 
@@ -63,13 +62,11 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
                 kind=entry["kind"],
                 title=entry["title"],
                 short=entry["short"],
-                issuer=entry.get("issuer", ""),
                 number=str(entry.get("number", "")),
                 date=str(entry.get("date", "")),
                 status=entry["status"],
                 status_since=str(entry.get("status_since", "")),
                 description=entry.get("description", ""),
-                languages=tuple(entry.get("languages", ("kk",))),
                 authors=tuple(entry.get("authors", ())),
                 parts=parts,
             )

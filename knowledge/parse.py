@@ -109,7 +109,7 @@ def _parse_resolution(doc: Document, text: str, path: Path, repairer: LinkRepair
 
     doc.notes = [fix(n, amendment=True) for n in doc_notes]
     passages: list[Passage] = []
-    for order, unit in enumerate(units):
+    for unit in units:
         if unit.number == "preamble" and not any(s.strip() for s in unit.lines):
             continue
         body = fix(unit.lines)
@@ -122,8 +122,6 @@ def _parse_resolution(doc: Document, text: str, path: Path, repairer: LinkRepair
                 citation=passage_citation(doc, unit.number),
                 deleted=bool(_DELETED.match(body)),
                 notes=[fix(n, amendment=True) for n in unit.notes],
-                raw="\n".join(unit.lines),
-                order=order,
             )
         )
     return Parsed(passages, stats, blocks)
@@ -169,7 +167,6 @@ def _parse_article(doc: Document, text: str, path: Path, repairer: LinkRepairer)
                     title=part.title,
                     authors=part.authors,
                     is_law=False,
-                    order=len(passages),
                 )
             )
     return Parsed(passages, stats, blocks)

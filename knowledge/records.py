@@ -28,13 +28,11 @@ class Document:
     kind: str
     title: str
     short: str
-    issuer: str = ""
     number: str = ""
     date: str = ""
     status: str = ""
     status_since: str = ""
     description: str = ""
-    languages: tuple[str, ...] = ("kk",)
     authors: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
     notes: list[str] = field(default_factory=list)  # amendment notes on the title, before the preamble
@@ -59,8 +57,6 @@ class Passage:
     title: str = ""  # article title (for commentary)
     authors: tuple[str, ...] = ()
     is_law: bool = True  # False for commentary (articles): always labelled so
-    raw: str = ""  # the raw lines this passage came from, for the faithfulness check
-    order: int = 0  # position in its document
 
     @property
     def sentences(self) -> list[str]:

@@ -67,16 +67,7 @@ class RepairStats:
     lines_left_raw: int = 0
     hyphen_joins: int = 0
     dehyphenated: int = 0
-    left_raw_samples: list[str] = field(default_factory=list)
-    decisions: list[RepairDecision] = field(default_factory=list)
-
-    def add(self, other: RepairStats) -> None:
-        self.fragments_moved += other.fragments_moved
-        self.lines_left_raw += other.lines_left_raw
-        self.hyphen_joins += other.hyphen_joins
-        self.dehyphenated += other.dehyphenated
-        self.left_raw_samples.extend(other.left_raw_samples)
-        self.decisions.extend(other.decisions)
+    decisions: list[RepairDecision] = field(default_factory=list)  # for the curator's report
 
 
 @dataclass
@@ -225,7 +216,6 @@ class LinkRepairer:
         if parsed is None:
             if _looks_displaced(tokens):
                 stats.lines_left_raw += 1
-                stats.left_raw_samples.append(body)
                 stats.decisions.append(RepairDecision(line.raw or body, (), "left raw: the tail does not parse "
                                                       f"into {k} fragment(s) for {k} gap(s)", review=True))
             return _collapse(body)

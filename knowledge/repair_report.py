@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.catalog import TEXTS
+from knowledge.catalog import CATALOG
 from knowledge.corpus import Corpus
 from knowledge.repair import RepairDecision
 
@@ -22,7 +22,7 @@ class ReportRow:
     decision: RepairDecision
 
 
-def repair_report(corpus: Corpus, doc_id: str, texts: Path = TEXTS) -> list[ReportRow]:
+def repair_report(corpus: Corpus, doc_id: str, texts: Path = CATALOG.parent / "texts") -> list[ReportRow]:
     """The document's repair decisions in file order, each with the line number it concerns."""
     doc = corpus.document(doc_id)
     stats = corpus.stats.get(doc.id)

@@ -9,42 +9,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.app import create_bot, create_dispatcher
-from bot.services import Services
+from bot.core.assistant import Assistant
+from bot.core.sqlite_store import SqliteStore
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.telegram.app import create_bot, create_dispatcher
 from embeddings.engine import Engine
 from knowledge.topics import load_quiz, load_topics
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
 
 
-def make_services(engine: Engine, tmp: Path, api_url: str, **overrides: object) -> Services:
-    """Services for a test: settings pointed at ``api_url`` and ``tmp`` (no .env file read), then ``overrides``."""
+@dataclass
+class Wiring:
+    """What a test's bot was started with, to read back: the core, the feedback store, the settings."""
+
+    assistant: Assistant
+    feedback: SqliteStore
+    settings: Settings
+
+    def dispatcher(self):
+        return create_dispatcher(self.assistant, self.feedback, self.settings)
+
+
+def make_wiring(engine: Engine, tmp: Path, api_url: str, **overrides: object) -> Wiring:
+    """A test's bot parts: settings pointed at ``api_url`` and ``tmp`` (no .env file read), then ``overrides``."""
     values: dict[str, object] = {"bot_token": DEFAULT_TOKEN, "telegram_api_url": api_url, "data_dir": tmp,
                                  "throttle_burst": 50, **overrides}
     settings = Settings(_env_file=None, **values)
-    storage = Storage.in_data_dir(tmp, "test-salt")
-    return Services(engine=engine, storage=storage, settings=settings, topics=load_topics(), quiz=load_quiz())
+    feedback = SqliteStore.in_data_dir(tmp, "test-salt")
+    return Wiring(Assistant(engine, load_topics(), load_quiz()), feedback, settings)
 
 
 @contextlib.asynccontextmanager
 async def running_bot(engine: Engine, tmp_path: Path, *, poll_timeout: float | None = None,
-                      **overrides: object) -> AsyncIterator[tuple[FakeBotAPI, Services]]:
-    """Start the fake Bot API and the real bot polling it; yield ``(api, services)`` while the bot is live.
+                      **overrides: object) -> AsyncIterator[tuple[FakeBotAPI, Wiring]]:
+    """Start the fake Bot API and the real bot polling it; yield ``(api, wiring)`` while the bot is live.
 
-    ``overrides`` are settings (see ``make_services``); ``poll_timeout`` is passed to ``FakeBotAPI.polling`` (how long
+    ``overrides`` are settings (see ``make_wiring``); ``poll_timeout`` is passed to ``FakeBotAPI.polling`` (how long
     to wait for polling to start and to stop). On exit polling stops first, then the fake server; what it recorded
-    (``api.calls``, ``api.sent_messages()``) and ``services.storage`` stay readable afterwards.
+    (``api.calls``, ``api.sent_messages()``) and ``wiring.feedback`` stay readable afterwards.
     """
     async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url, **overrides)
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
+        wiring = make_wiring(engine, tmp_path, api.base_url, **overrides)
+        bot, dp = create_bot(wiring.settings), wiring.dispatcher()
         polling: dict[str, Any] = {} if poll_timeout is None else {"timeout": poll_timeout}
         async with api.polling(dp, bot, **polling):
-            yield api, services
+            yield api, wiring
 
 
 def texts(api: FakeBotAPI) -> list[str]:

@@ -33,8 +33,9 @@ def test_targets_are_ratios_to_the_floors() -> None:
 @pytest.mark.slow
 def test_bench_command_prints_every_figure(engine, data_dir: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--limit", "5", "--repeats", "1", "--json"],
-                         capture_output=True, text=True, env=env, timeout=600, check=True)
+    command = ["bench", "--limit", "5", "--repeats", "1", "--json", "--quick"]
+    out = subprocess.run([sys.executable, "-m", "bot.cli", *command], capture_output=True, text=True, env=env,
+                         timeout=600, check=True)
     result = json.loads(out.stdout)
     for key in FIGURES:
         assert result[key] > 0, key

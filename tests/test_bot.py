@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import build_webhook_app, create_bot, create_dispatcher
 from bot.settings import SettingsError, load_settings
+from bot.telegram.app import build_webhook_app, create_bot
 from embeddings.engine import Engine
-from tests.botkit import buttons, exchange, make_services, running_bot, texts
+from tests.botkit import buttons, exchange, make_wiring, running_bot, texts
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, async_test
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ USER = 100001
 
 @async_test(timeout=120)
 async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path) as (api, services):
+    async with running_bot(engine, tmp_path) as (api, wiring):
         api.user(USER, language_code="kk")
         # /start: greeting, disclaimer, three example buttons
         [start] = await exchange(api, api.message_update("/start", user_id=USER))
@@ -74,7 +74,7 @@ async def test_conversation_over_polling(engine: Engine, tmp_path: Path) -> None
     langs = {c.params.get("language_code") for c in api.calls_of("setMyCommands")}
     assert langs == {None, "ru"}
     # feedback recorded, without the question text by default
-    rows = services.storage.query("SELECT kind, question FROM events")
+    rows = wiring.feedback.query("SELECT kind, question FROM events")
     assert ("vote", None) in rows and any(k == "abstain" for k, _ in rows)
     assert all(q is None for _, q in rows)
     transcript = [{"in": "…", "out": re.sub(r"\s+", " ", t)[:300]} for t in texts(api)]
@@ -122,10 +122,10 @@ async def test_flood_limits_and_network_drops_are_retried(engine: Engine, tmp_pa
 @async_test(timeout=60)
 async def test_webhook_requires_the_secret(engine: Engine, tmp_path: Path) -> None:
     async with FakeBotAPI() as api:
-        services = make_services(engine, tmp_path, api.base_url, bot_mode="webhook",
+        wiring = make_wiring(engine, tmp_path, api.base_url, bot_mode="webhook",
                                  webhook_url="https://bot.example.org", webhook_secret="s3cret-Token_1")
-        bot, dp = create_bot(services.settings), create_dispatcher(services)
-        app = build_webhook_app(dp, bot, services)
+        bot, dp = create_bot(wiring.settings), wiring.dispatcher()
+        app = build_webhook_app(dp, bot)
         async with TestClient(TestServer(app)) as client:
             assert (await client.get("/healthz")).status == 200
             assert (await (await client.get("/healthz")).json())["index_loaded"] is True

@@ -383,7 +383,7 @@ def test_dockerfile_environment() -> None:
 
 
 def healthz_route() -> str:
-    routes = re.findall(r'add_get\("(/[^"]*)"', (ROOT / "bot" / "app.py").read_text(encoding="utf-8"))
+    routes = re.findall(r'add_get\("(/[^"]*)"', (ROOT / "bot" / "telegram" / "app.py").read_text(encoding="utf-8"))
     assert len(routes) == 1, routes
     return routes[0]
 
@@ -454,7 +454,7 @@ def test_healthcheck_without_a_server() -> None:
 
 # -- README ----------------------------------------------------------------------------------------------------
 def test_deploy_readme_matches_the_code() -> None:
-    from bot.storage import DB_FILE
+    from bot.core.sqlite_store import DB_FILE
 
     text = DEPLOY_README.read_text(encoding="utf-8")
     for sub in set(re.findall(r"(?<!-u )\bcassbot ([a-z]+)\b", text)):

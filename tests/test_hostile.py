@@ -28,7 +28,7 @@ NASTY_TEXTS = [
 @async_test(timeout=600)
 async def test_two_hundred_mixed_updates(engine: Engine, tmp_path: Path) -> None:
     rng = random.Random(7)
-    async with running_bot(engine, tmp_path, poll_timeout=30, throttle_burst=1000) as (api, services):
+    async with running_bot(engine, tmp_path, poll_timeout=30, throttle_burst=1000) as (api, wiring):
         [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=1))
         expected: Counter[int] = Counter()  # chat id → text messages that must get exactly one answer
         pushed = 0
@@ -45,8 +45,9 @@ async def test_two_hundred_mixed_updates(engine: Engine, tmp_path: Path) -> None
                 api.push_update(api.edited_message_update(rng.choice(NASTY_TEXTS), user_id=user))
                 expected[user] += 1
             elif kind == "forged":
+                version = wiring.assistant.version
                 data = rng.choice(["p:zzz:show:1", "p:" + "9" * 60, "m:x:1.2.3", "q", "t:0:999:999",
-                                   "z:0:0:0:0:0", "a::", "l:xx", "d:abc:-5", "p:" + services.version + ":up:-1"])
+                                   "z:0:0:0:0:0", "a::", "l:xx", "d:abc:-5", "p:" + version + ":up:-1"])
                 api.push_update(api.callback_update(data[:64], message_id=ans.message_id, user_id=user))
             elif kind == "channel":
                 api.push_update(api.channel_post_update(rng.choice(NASTY_TEXTS)))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import Corpus
-from knowledge.catalog import TEXTS
+from knowledge.catalog import CATALOG
 
 # (passage id, a raw line fragment as extracted, the repaired reading that must appear in the passage)
 GOLDEN = [
@@ -83,7 +83,7 @@ def _ws(s: str) -> str:
 
 
 def _raw_text(corpus: Corpus, doc_id: str) -> str:
-    return (TEXTS / corpus.document(doc_id).file).read_text(encoding="utf-8")
+    return (CATALOG.parent / "texts" / corpus.document(doc_id).file).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("pid", "raw", "fixed"), GOLDEN, ids=[f"{g[0]}-{i}" for i, g in enumerate(GOLDEN)])
@@ -228,7 +228,7 @@ def test_catalog_fields(corpus: Corpus) -> None:
     d = corpus.document("2025-cassation")
     assert d.title == "" and d.number == "" and d.status_since == "2025-07-01"
     assert corpus.document("2016-1").date == "2016-01-15"
-    assert Path(TEXTS / d.file).read_bytes() == Path(
+    assert Path(CATALOG.parent / "texts" / d.file).read_bytes() == Path(
         "/work/shared/seeds/001_7e77fa0b6e32fb66.txt").read_bytes() if Path("/work/shared/seeds").exists() else True
 
 

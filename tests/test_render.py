@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.assistant import ANSWERED, Reply
 from bot.i18n import gettext_for
 from bot.render import answer_plain, full_text_html, passage_html
-from embeddings.retriever import Answer, Hit
 from knowledge import Passage
 from tests.fake_bot_api import parse_telegram_html, utf16_len
 
@@ -48,7 +48,7 @@ def test_any_passage_renders_valid_html_within_the_limit(text: str, repeat: int,
 @given(text=paragraph)
 def test_plain_rendering_keeps_every_word(text: str) -> None:
     p = make(text, [], True)
-    out = answer_plain(Answer("q", True, 1.0, [Hit(p, 1.0, 1.0, 1.0, [0])]), T)
+    out = answer_plain(Reply("q", ANSWERED, 1.0, p, [0]), T)
     assert all(w in out for w in p.text.split())
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import QuizCB, TopicCB
+from bot.telegram.callbacks import QuizCB, TopicCB
 from embeddings.engine import Engine
-from tests.botkit import buttons, exchange, make_services, running_bot
+from tests.botkit import buttons, exchange, make_wiring, running_bot
 from tests.fake_bot_api import async_test
 
 pytestmark = pytest.mark.slow
@@ -18,15 +18,15 @@ USER = 100002
 
 @async_test(timeout=120)
 async def test_browse_a_topic_to_its_end(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path) as (api, services):
+    async with running_bot(engine, tmp_path) as (api, wiring):
         api.user(USER, language_code="kk")
         [listing] = await exchange(api, api.message_update("/topics", user_id=USER))
         topic_buttons = buttons(listing.reply_markup)
-        assert len(topic_buttons) == len(services.topics) >= 8
+        assert len(topic_buttons) == len(wiring.assistant.topics) >= 8
         # open the topic on grounds of cassation and walk it with "next in this topic"
-        t = next(i for i, topic in enumerate(services.topics) if topic.id == "grounds")
-        topic = services.topics[t]
-        [overview] = await exchange(api, api.callback_update(TopicCB(v=services.version, t=t, n=-1).pack(),
+        t = next(i for i, topic in enumerate(wiring.assistant.topics) if topic.id == "grounds")
+        topic = wiring.assistant.topics[t]
+        [overview] = await exchange(api, api.callback_update(TopicCB(v=wiring.assistant.version, t=t, n=-1).pack(),
                                                              user_id=USER))
         assert topic.title_kk in overview.text
         assert len(buttons(overview.reply_markup)) == len(topic.items) + 1
@@ -48,7 +48,7 @@ async def test_browse_a_topic_to_its_end(engine: Engine, tmp_path: Path) -> None
 
 @async_test(timeout=180)
 async def test_a_round_of_ten_with_right_and_wrong_answers(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path) as (api, services):
+    async with running_bot(engine, tmp_path) as (api, wiring):
         api.user(USER, language_code="kk")
         [question] = await exchange(api, api.message_update("/quiz", user_id=USER))
         right_answers = 0
@@ -57,11 +57,11 @@ async def test_a_round_of_ten_with_right_and_wrong_answers(engine: Engine, tmp_p
             assert f"{n + 1}-сұрақ" in question.text
             choices = [QuizCB.unpack(cb) for _, cb in buttons(question.reply_markup)]
             assert 3 <= len(choices) <= 4 and len({c.a for c in choices}) == len(choices)
-            quiz_q = services.quiz[choices[0].q]
-            right = services.ordinal(engine.corpus.get(quiz_q.passage_id))
-            topic_ids = {services.engine.corpus.get(i.passage_id).id for t in services.topics
+            quiz_q = wiring.assistant.quiz[choices[0].q]
+            right = wiring.assistant.ordinal(engine.corpus.get(quiz_q.passage_id))
+            topic_ids = {wiring.assistant.corpus.get(i.passage_id).id for t in wiring.assistant.topics
                          if t.id == quiz_q.topic for i in t.items}
-            assert all(services.passages[c.a].id in topic_ids for c in choices)  # same-topic distractors
+            assert all(wiring.assistant.passages[c.a].id in topic_ids for c in choices)  # same-topic distractors
             answer_right = n % 3 != 0  # 1st, 4th, 7th, 10th answered wrong
             chosen = next(c for c in choices if (c.a == right) == answer_right)
             expected = 2 if n < 9 else 3  # verdict (+ next button) / verdict and round summary
@@ -80,23 +80,23 @@ async def test_a_round_of_ten_with_right_and_wrong_answers(engine: Engine, tmp_p
             del expected
         summary = replies[-1]
         assert f"Дұрыс жауаптар: {right_answers}/10" in summary.text
-        titles = {t.id: t.title_kk for t in services.topics}
+        titles = {t.id: t.title_kk for t in wiring.assistant.topics}
         assert any(titles[t] in summary.text for t in wrong_topics)
         await asyncio.sleep(0.05)
-    stored = services.storage.query("SELECT COUNT(*), SUM(correct) FROM quiz_answers")[0]
+    stored = wiring.feedback.query("SELECT COUNT(*), SUM(correct) FROM quiz_answers")[0]
     assert stored == (10, right_answers)
 
 
 def test_forged_quiz_data_is_rejected(engine: Engine, tmp_path: Path) -> None:
-    from bot.handlers.quiz import _valid
+    from bot.telegram.handlers.quiz import _valid
 
-    services = make_services(engine, tmp_path, "http://127.0.0.1:9")
-    q = services.quiz[0]
-    right = services.ordinal(engine.corpus.get(q.passage_id))
-    assert _valid(services, QuizCB(v=services.version, q=0, a=right, pos=0, score=0))
-    assert not _valid(services, QuizCB(v="old000", q=0, a=right, pos=0, score=0))
-    assert not _valid(services, QuizCB(v=services.version, q=10**6, a=right, pos=0, score=0))
-    assert not _valid(services, QuizCB(v=services.version, q=0, a=right, pos=3, score=9))
-    outside = next(i for i, p in enumerate(services.passages) if p.id not in
-                   {it.passage_id for t in services.topics if t.id == q.topic for it in t.items})
-    assert not _valid(services, QuizCB(v=services.version, q=0, a=outside, pos=0, score=0))
+    wiring = make_wiring(engine, tmp_path, "http://127.0.0.1:9")
+    q = wiring.assistant.quiz[0]
+    right = wiring.assistant.ordinal(engine.corpus.get(q.passage_id))
+    assert _valid(wiring.assistant, QuizCB(v=wiring.assistant.version, q=0, a=right, pos=0, score=0))
+    assert not _valid(wiring.assistant, QuizCB(v="old000", q=0, a=right, pos=0, score=0))
+    assert not _valid(wiring.assistant, QuizCB(v=wiring.assistant.version, q=10**6, a=right, pos=0, score=0))
+    assert not _valid(wiring.assistant, QuizCB(v=wiring.assistant.version, q=0, a=right, pos=3, score=9))
+    outside = next(i for i, p in enumerate(wiring.assistant.passages) if p.id not in
+                   {it.passage_id for t in wiring.assistant.topics if t.id == q.topic for it in t.items})
+    assert not _valid(wiring.assistant, QuizCB(v=wiring.assistant.version, q=0, a=outside, pos=0, score=0))

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import PassageCB
+from bot.core.feedback import Event
+from bot.core.sqlite_store import SqliteStore
 from bot.report import as_csv, as_json, as_text, build_report, group_questions
-from bot.storage import Event, Storage
+from bot.telegram.callbacks import PassageCB
 from embeddings.engine import Engine
 from tests.botkit import exchange, running_bot
 from tests.fake_bot_api import async_test, parse_telegram_html
@@ -53,15 +54,15 @@ async def test_inline_query_returns_citation_bearing_results(engine: Engine, tmp
 
 @async_test(timeout=120)
 async def test_a_hundred_concurrent_votes_are_all_recorded(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path, poll_timeout=30) as (api, services):
+    async with running_bot(engine, tmp_path, poll_timeout=30) as (api, wiring):
         [ans] = await exchange(api, api.message_update("/p 2025-cassation 7", user_id=USER))
-        i = services.ordinal(engine.corpus.get("2025-cassation:7"))
+        i = wiring.assistant.ordinal(engine.corpus.get("2025-cassation:7"))
         for n in range(100):
             act = "up" if n % 4 else "down"
-            api.push_update(api.callback_update(PassageCB(v=services.version, act=act, i=i).pack(),
+            api.push_update(api.callback_update(PassageCB(v=wiring.assistant.version, act=act, i=i).pack(),
                                                 message_id=ans.message_id, user_id=200000 + n))
         await api.wait_for("answerCallbackQuery", count=100, timeout=60)
-    votes = services.storage.query("SELECT vote, COUNT(*), COUNT(DISTINCT user_hash) FROM events"
+    votes = wiring.feedback.query("SELECT vote, COUNT(*), COUNT(DISTINCT user_hash) FROM events"
                                    " WHERE kind = 'vote' GROUP BY vote ORDER BY vote")
     assert votes == [(-1, 25, 25), (1, 75, 75)]
 
@@ -79,9 +80,9 @@ async def test_stats_answers_admins_only(engine: Engine, tmp_path: Path) -> None
 
 
 def test_storage_never_stores_raw_ids_or_texts_by_default(tmp_path: Path) -> None:
-    s = Storage(tmp_path / "f.sqlite3", "salt")
+    s = SqliteStore(tmp_path / "f.sqlite3", "salt")
     h = s.user_hash(123456789)
-    assert "123456789" not in h and h == s.user_hash(123456789) != Storage(tmp_path / "g", "other").user_hash(
+    assert "123456789" not in h and h == s.user_hash(123456789) != SqliteStore(tmp_path / "g", "other").user_hash(
         123456789)
     s.record(Event("abstain", h, "kk", question="секретный вопрос"))
     raw = (tmp_path / "f.sqlite3").read_bytes() + (tmp_path / "f.sqlite3-wal").read_bytes()
@@ -92,13 +93,13 @@ def test_storage_never_stores_raw_ids_or_texts_by_default(tmp_path: Path) -> Non
 def test_an_unwritable_database_is_logged_and_dropped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    s = Storage(blocker / "f.sqlite3", "salt")
+    s = SqliteStore(blocker / "f.sqlite3", "salt")
     with pytest.raises(Exception):  # noqa: B017 - the first touch reports it; writes afterwards do not raise
         s.query("SELECT 1")
-    s2 = Storage(tmp_path / "ok.sqlite3", "salt")
+    s2 = SqliteStore(tmp_path / "ok.sqlite3", "salt")
     conn = s2._conn()
     conn.execute("BEGIN EXCLUSIVE")  # another writer holds the lock
-    other = Storage(tmp_path / "ok.sqlite3", "salt")
+    other = SqliteStore(tmp_path / "ok.sqlite3", "salt")
     other._ready = True
     import time
 
@@ -109,8 +110,8 @@ def test_an_unwritable_database_is_logged_and_dropped(tmp_path: Path, caplog: py
     conn.execute("ROLLBACK")
 
 
-def seeded(tmp_path: Path) -> Storage:
-    s = Storage(tmp_path / "feedback.sqlite3", "salt", log_questions=True)
+def seeded(tmp_path: Path) -> SqliteStore:
+    s = SqliteStore(tmp_path / "feedback.sqlite3", "salt", log_questions=True)
     u = s.user_hash(1)
     for q in ["ажырасу алименті қанша", "Ажырасу алименті қанша?", "ажырасу алимент канша", "салық декларациясы",
               "салык декларациясы калай"]:

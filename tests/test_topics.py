@@ -175,3 +175,20 @@ def test_topic_guide_in_the_command_line(topics: list[Topic], corpus: Corpus, ca
     assert "no-such-topic" in capsys.readouterr().err
     assert main(["topics", "powers", "1", "--lang", "ru"]) == 0
     assert "Полномочия кассационного суда" in capsys.readouterr().out
+
+
+def test_every_paragraph_has_a_navigation_heading(corpus) -> None:
+    """Curated for every passage of today's knowledge base; a new, uncurated document falls back to its words."""
+    from knowledge.headings import fallback_heading, load_headings
+    from knowledge.records import Passage
+
+    topics = load_topics()
+    headings = load_headings(corpus.passages, topics)
+    for p in corpus.passages:
+        h = headings[p.id]
+        assert h.kk.strip() and h.ru.strip(), p.id
+        assert p.deleted or h != fallback_heading(p), f"{p.id} has no curated heading"  # deleted: "Алып тасталды…"
+    new = Passage(id="new:1", doc_id="new", number="1", citation="c",
+                  text="Жаңа құжаттың бірінші тармағы сот актілерін қайта қарау тәртібін түсіндіреді және басқалар.")
+    fallback = load_headings([new], [], Path("/nonexistent/headings.toml"))["new:1"]
+    assert fallback.text("kk") == "Жаңа құжаттың бірінші тармағы сот актілерін қайта қарау…"

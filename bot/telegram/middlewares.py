@@ -17,8 +17,8 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
+from bot.core.feedback import FeedbackStore
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,16 @@ def _user(event: TelegramObject) -> User | None:
 class LanguageMiddleware(I18nMiddleware):
     """The user's interface language: their /lang choice, else Telegram's language_code (ru → ru), else kk."""
 
-    def __init__(self, i18n: I18n, storage: Storage) -> None:
+    def __init__(self, i18n: I18n, feedback: FeedbackStore) -> None:
         super().__init__(i18n)
-        self.storage = storage
+        self.feedback = feedback
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         user = _user(event)
         if user is None:
             return DEFAULT_LANGUAGE
         loop = asyncio.get_running_loop()
-        chosen = await loop.run_in_executor(None, self.storage.language, self.storage.user_hash(user.id))
+        chosen = await loop.run_in_executor(None, self.feedback.language, self.feedback.user_hash(user.id))
         if chosen in LANGUAGES:
             return chosen
         code = (user.language_code or "").split("-")[0]

@@ -1,7 +1,8 @@
 """The Telegram application: Bot and Dispatcher wiring, polling and webhook modes.
 
-Start-up loads the model and index once; handlers get them through `Services`.  Webhook mode serves the
-update endpoint (secret token checked), `/healthz`, and shuts down gracefully.
+Start-up loads the model and index once into the core (`Assistant`) and opens the feedback store; the
+Dispatcher injects each into the handlers that name it (`assistant`, `feedback`, `settings`).  Webhook mode
+serves the update endpoint (secret token checked), `/healthz`, and shuts down gracefully.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Messag
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 
-from bot.handlers import routers
+from bot.core.assistant import Assistant
+from bot.core.feedback import FeedbackStore
 from bot.i18n import DOMAIN, LOCALES, gettext_for
-from bot.middlewares import LanguageMiddleware, RetryMiddleware, ThrottlingMiddleware
-from bot.services import Services
 from bot.settings import Settings
+from bot.telegram.handlers import routers
+from bot.telegram.middlewares import LanguageMiddleware, RetryMiddleware, ThrottlingMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,12 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def create_dispatcher(services: Services) -> Dispatcher:
-    dp = Dispatcher(services=services)
+def create_dispatcher(assistant: Assistant, feedback: FeedbackStore, settings: Settings) -> Dispatcher:
+    dp = Dispatcher()
+    dp["assistant"], dp["feedback"], dp["settings"] = assistant, feedback, settings
     i18n = I18n(path=LOCALES, default_locale="kk", domain=DOMAIN)
-    language = LanguageMiddleware(i18n, services.storage)
-    throttle = ThrottlingMiddleware(services.settings.throttle_burst, services.settings.throttle_per_seconds)
+    language = LanguageMiddleware(i18n, feedback)
+    throttle = ThrottlingMiddleware(settings.throttle_burst, settings.throttle_per_seconds)
     for observer in (dp.message, dp.edited_message, dp.callback_query, dp.inline_query, dp.chosen_inline_result):
         observer.outer_middleware(language)
     for observer in (dp.message, dp.edited_message, dp.callback_query):
@@ -54,7 +57,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     return dp
 
 
-async def on_error(event: ErrorEvent, services: Services) -> bool:
+async def on_error(event: ErrorEvent) -> bool:
     """Log the failure with its traceback but never the user's text; apologise to the user."""
     update = event.update
     log.error("handler failed on update %s (%s): %s", update.update_id, update.event_type,
@@ -71,19 +74,19 @@ async def on_error(event: ErrorEvent, services: Services) -> bool:
     return True
 
 
-async def on_startup(bot: Bot, services: Services) -> None:
-    me = await bot.get_me()
-    services.bot_username = me.username or ""
+async def on_startup(bot: Bot) -> None:
+    me = await bot.me()  # cached on the Bot: handlers read the username from it
     for lang in ("kk", "ru"):
         t = gettext_for(lang)
         commands = [BotCommand(command=c, description=t(d)) for c, d in COMMANDS]
         code = None if lang == "kk" else lang  # kk is the default for everyone else
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
-    log.info("bot @%s ready", services.bot_username)
+    log.info("bot @%s ready", me.username or "")
 
 
-def open_services(settings: Settings) -> Services:
-    from bot.storage import Storage
+def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
+    """The assistant (corpus, model, index, study material) and the feedback store, opened once."""
+    from bot.core.sqlite_store import SqliteStore
     from embeddings.engine import Engine
     from knowledge import load_corpus
     from knowledge.topics import load_quiz, load_topics, validate
@@ -92,23 +95,23 @@ def open_services(settings: Settings) -> Services:
     topics, quiz = load_topics(), load_quiz()
     validate(topics, quiz, corpus)
     engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)
-    storage = Storage.in_data_dir(settings.data_dir, settings.user_hash_salt.get_secret_value(),
-                                  log_questions=settings.log_questions)
-    return Services(engine=engine, storage=storage, settings=settings, topics=topics, quiz=quiz)
+    feedback = SqliteStore.in_data_dir(settings.data_dir, settings.user_hash_salt.get_secret_value(),
+                                       log_questions=settings.log_questions)
+    return Assistant(engine, topics, quiz), feedback
 
 
 # -- webhook ---------------------------------------------------------------------------------------------
-def build_webhook_app(dp: Dispatcher, bot: Bot, services: Services) -> web.Application:
+def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 
-    settings = services.settings
+    settings: Settings = dp["settings"]
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
 
     async def healthz(request: web.Request) -> web.Response:
-        ready = services.engine.index is not None and services.engine.index.index.ntotal > 0
-        return web.json_response({"status": "ok" if ready else "starting", "index_loaded": ready},
-                                 status=200 if ready else 503)
+        # The server listens only after the model and index are loaded (`open_core` runs first), so
+        # answering at all means ready; a process still starting has no port open, which the probe sees.
+        return web.json_response({"status": "ok", "index_loaded": True})
 
     app.router.add_get("/healthz", healthz)
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
@@ -124,12 +127,12 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, services: Services) -> web.Appli
     return app
 
 
-async def _serve(settings: Settings, services: Services) -> None:
+async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackStore) -> None:
     bot = create_bot(settings)
-    dp = create_dispatcher(services)
+    dp = create_dispatcher(assistant, feedback, settings)
     try:
         if settings.bot_mode == "webhook":
-            app = build_webhook_app(dp, bot, services)
+            app = build_webhook_app(dp, bot)
             runner = web.AppRunner(app)
             await runner.setup()
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
@@ -147,7 +150,8 @@ async def _serve(settings: Settings, services: Services) -> None:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
         await bot.session.close()
-        services.shutdown()
+        assistant.shutdown()
+        feedback.close()
 
 
 async def _check_token(settings: Settings) -> None:
@@ -161,6 +165,6 @@ async def _check_token(settings: Settings) -> None:
 
 def run_bot(settings: Settings) -> int:
     asyncio.run(_check_token(settings))
-    services = open_services(settings)
-    asyncio.run(_serve(settings, services))
+    assistant, feedback = open_core(settings)
+    asyncio.run(_serve(settings, assistant, feedback))
     return 0

@@ -4,7 +4,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from bot.handlers import admin, commands, fallback, inline, passages, questions, quiz, topics
+    from bot.telegram.handlers import admin, commands, fallback, inline, passages, questions, quiz, topics
 
     # Specific commands and buttons first, free text after them, catch-alls last.
     modules = (commands, admin, topics, quiz, passages, inline, questions, fallback)

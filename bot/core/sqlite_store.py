@@ -1,6 +1,6 @@
-"""The small embedded database: feedback, abstentions, interface language and quiz progress.
+"""The SQLite `FeedbackStore`: feedback, abstentions, interface language and quiz progress.
 
-SQLite in the data directory, created on first use; the schema is versioned with `PRAGMA user_version`
+One file in the data directory, created on first use; the schema is versioned with `PRAGMA user_version`
 and migrated forward step by step.  Users are stored only as a salted hash of their Telegram id, and a
 question's text only when the operator turned question logging on.  A locked or unwritable database
 never stops the bot from answering: a write is retried briefly and, failing that, logged and dropped.
@@ -15,8 +15,9 @@ import logging
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from bot.core.feedback import ALL_TIME, DayCounts, Event, QuizAnswer
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +61,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Event:
-    kind: str  # answer | abstain | vote
-    user_hash: str
-    lang: str
-    passages: tuple[str, ...] = ()
-    confidence: float | None = None
-    question: str | None = None
-    vote: int | None = None
-
-
-class Storage:
+class SqliteStore:
     def __init__(self, path: Path, salt: str, *, log_questions: bool = False) -> None:
         self.path = Path(path)
         self._salt = salt.encode()
@@ -81,7 +71,7 @@ class Storage:
         self._ready = False
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path, salt: str, *, log_questions: bool = False) -> Storage:
+    def in_data_dir(cls, data_dir: Path, salt: str, *, log_questions: bool = False) -> SqliteStore:
         return cls(Path(data_dir) / DB_FILE, salt, log_questions=log_questions)
 
     def user_hash(self, user_id: int) -> str:
@@ -145,6 +135,17 @@ class Storage:
         return False
 
     # -- writes ----------------------------------------------------------------------------------------
+    def record_answer(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
+                      question: str) -> bool:
+        return self.record(Event("answer", user_hash, lang, passages, confidence, question))
+
+    def record_refusal(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
+                       question: str) -> bool:
+        return self.record(Event("abstain", user_hash, lang, passages, confidence, question))
+
+    def record_vote(self, user_hash: str, lang: str, passage_id: str, up: bool) -> bool:
+        return self.record(Event("vote", user_hash, lang, (passage_id,), vote=1 if up else -1))
+
     def record(self, event: Event) -> bool:
         now = time.time()
         return self._write(
@@ -177,5 +178,38 @@ class Storage:
             return None
         return row[0] if row else None
 
+    def recent_quiz(self, user_hash: str, n: int) -> list[QuizAnswer]:
+        rows = self.query("SELECT question_id, topic, correct FROM quiz_answers WHERE user_hash = ?"
+                          " ORDER BY id DESC LIMIT ?", (user_hash, n))
+        return [QuizAnswer(q, topic, bool(correct)) for q, topic, correct in rows]
+
+    def popular_passages(self, limit: int) -> list[str]:
+        rows = self.query("SELECT json_extract(passages, '$[0]') AS pid, COUNT(*) FROM events"
+                          " WHERE kind = 'answer' GROUP BY pid ORDER BY COUNT(*) DESC LIMIT ?", (limit,))
+        return [pid for pid, _count in rows if pid]
+
+    def days(self, since: str = ALL_TIME) -> list[DayCounts]:
+        rows = self.query("SELECT day, SUM(kind = 'answer'), SUM(kind = 'abstain'), SUM(kind = 'vote' AND vote > 0),"
+                          " SUM(kind = 'vote' AND vote < 0) FROM events WHERE day >= ? GROUP BY day ORDER BY day",
+                          (since,))
+        return [DayCounts(d, int(a or 0), int(b or 0), int(u or 0), int(dn or 0)) for d, a, b, u, dn in rows]
+
+    def unanswered_questions(self, since: str = ALL_TIME) -> list[str]:
+        return [r[0] for r in self.query("SELECT question FROM events WHERE kind = 'abstain' AND day >= ?"
+                                         " AND question IS NOT NULL ORDER BY id", (since,))]
+
+    def unanswered_without_text(self, since: str = ALL_TIME) -> int:
+        return int(self.query("SELECT COUNT(*) FROM events WHERE kind = 'abstain' AND day >= ?"
+                              " AND question IS NULL", (since,))[0][0])
+
+    def voted_down(self, since: str = ALL_TIME) -> dict[str, int]:
+        down: dict[str, int] = {}
+        for (passages,) in self.query("SELECT passages FROM events WHERE kind = 'vote' AND vote < 0 AND day >= ?",
+                                      (since,)):
+            for pid in json.loads(passages)[:1]:
+                down[pid] = down.get(pid, 0) + 1
+        return down
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Raw SQL for this store's own reads and for tests inspecting the file; not part of `FeedbackStore`."""
         return self._conn().execute(sql, params).fetchall()

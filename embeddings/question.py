@@ -1,0 +1,91 @@
+"""What kind of answer a question asks for, and whether a sentence can give it.
+
+A question word narrows the answer: "кім/кто" wants persons, "қашан/мерзім/срок" a time, "қайда/куда" a
+court or place, "қалай/как" a procedure, "неге/почему" a reason.  A passage that shares the question's
+vocabulary but holds no sentence of the asked-for kind ("Апелляциялық шағым беру мерзімі қанша?" against a
+paragraph that mentions the appeal deadline without giving it) is a near miss, not an answer: the answer
+type is evidence for ranking and for the confidence.
+
+Exam-book questions come as imperatives ("Назовите полномочия…", "Атаңыз…") or fill-ins ending in ":" or
+"_____"; `strip_exam_form` reduces them to the question they ask, so their framing words do not count
+against the confidence as words the corpus does not know.
+
+Everything works on folded text (`normalize.fold`), so Russian-keyboard and Latin-script Kazakh match too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from embeddings.normalize import fold
+
+# Question cues (folded, Latin already transliterated by the caller where needed) → answer type.
+_TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("time", re.compile(r"\b(мерзим\w*|канша\s+(уакыт|кун|ай|жыл)\w*|кашан\w*|кай\s+уакытта|срок\w*|когда|"
+                        r"сколько\s+(времени|дней|месяцев|лет)|в\s+течение\s+какого|uaqyt\w*|merzim\w*|qashan)\b")),
+    ("person", re.compile(r"\b(ким|кимдер\w*|кимнин|кимге|кто|кого|кому|kim|kimder)\b")),
+    ("place", re.compile(r"\b(кайда|кай\s+сот\w*|куда|где|в\s+как(ой|ие)\s+суд\w*|qaida|qai\s+sot\w*)\b")),
+    ("reason", re.compile(r"\b(неге|не\s+ушин|себеб\w*|почему|зачем|по\s+какой\s+причине|nege)\b")),
+    ("procedure", re.compile(r"\b(калай|как(им)?\s+образом|каков\s+порядок|порядок|тартиб\w*|qalai)\b")),
+)
+# What a sentence that answers each type contains (folded).
+_ANSWER_CUES: dict[str, re.Pattern[str]] = {
+    "time": re.compile(r"\b(\d+|бир|екі|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|"
+                       r"дней|месяц|лет|год)\w*|\bмерзим\w*\s+(ишинде|отке|откен)|\bбастап\b|\bкейин\b|"
+                       r"\bдейин\b|\bкуннен\b"),
+    "person": re.compile(r"\b(адам\w*|тулга\w*|прокурор\w*|сотталган\w*|актал\w*|жабирленуши\w*|коргауш\w*|"
+                         r"окил\w*|судья\w*|торага\w*|азамат\w*|кудик\w*|айыпталуш\w*|талапкер\w*|жауапкер\w*)"),
+    "place": re.compile(r"\b(сот\w*|алка\w*|жогаргы|саты\w*|жиберил\w*|жолданад\w*|тапсырыл\w*|беріл\w*|берил\w*)"),
+    "reason": re.compile(r"\b(ушин|себеб\w*|негиз\w*|максат\w*|байланысты|салдар\w*)"),
+    "procedure": re.compile(r"\b(тартиб\w*|тартипп\w*|жазбаша|нысан\w*|жолымен|аркылы|беру|берил\w*|карал\w*|"
+                            r"жуз\w*\s+асыр\w*)"),
+}
+# Exam framing (folded): imperatives and "what is" lead-ins that carry no content of their own.
+_EXAM_LEAD = re.compile(
+    r"^\s*(\d+[.)]\s*)*(назовите|перечислите|сформулируйте|раскройте|охарактеризуйте|опишите|объясните|"
+    r"укажите|определите|дайте\s+(определение|понятие|характеристику)|расскажите\s+о|приведите|"
+    r"атаныз|корсетиниз|сипаттаныз|тусиндириниз|аныктаныз|жазыныз|айтыныз|тизбелениз|ашып\s+корсетиниз)\b[\s:,-]*")
+_FILL_IN = re.compile(r"(\s*_{2,}\s*|\s*\.{3,}\s*|\s*…\s*)+")
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """The question as the lexical channel and the confidence should read it, and its answer type."""
+
+    text: str  # framing stripped; what to search for
+    answer_type: str  # "time", "person", "place", "reason", "procedure" or "" (none detected)
+    exam: bool  # an imperative or fill-in exam form
+
+
+def strip_exam_form(question: str) -> tuple[str, bool]:
+    """"Назовите полномочия суда кассационной инстанции." → "полномочия суда кассационной инстанции"."""
+    folded = fold(question)
+    exam = False
+    m = _EXAM_LEAD.match(folded)
+    text = question
+    if m and m.end() < len(question):
+        text, exam = question[m.end():], True
+    if _FILL_IN.search(text) or text.rstrip().endswith(":"):
+        text, exam = _FILL_IN.sub(" ", text).strip().rstrip(":").strip(), True
+    return (text or question).strip(), exam
+
+
+def answer_type(question: str) -> str:
+    folded = fold(question)
+    for name, cue in _TYPE_CUES:
+        if cue.search(folded):
+            return name
+    return ""
+
+
+def read_question(question: str) -> QuestionForm:
+    text, exam = strip_exam_form(question)
+    return QuestionForm(text, answer_type(question), exam)
+
+
+def gives(kind: str, sentence: str) -> bool:
+    """Whether a sentence holds an answer of the asked-for kind (always true when no kind was asked)."""
+    if not kind:
+        return True
+    return bool(_ANSWER_CUES[kind].search(fold(sentence)))
