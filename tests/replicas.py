@@ -153,3 +153,49 @@ class Sender:
                 pass
             d.cut = True
             await asyncio.sleep(self.retry_delay)
+
+
+# -- the workload -----------------------------------------------------------------------------------------------
+LANG_RU = "l:ru"  # LangCB(lang="ru").pack()
+
+
+@dataclass
+class Step:
+    kind: str  # question | lang | vote
+    text: str = ""
+
+
+@dataclass
+class User:
+    user_id: int
+    lang: str
+    steps: list[Step]
+    flooder: bool = False
+
+
+def workload(questions: list[str], total: int = 2000, users: int = 300, flooders: int = 20,
+             flood: int = 14, burst: int = 8) -> list[User]:
+    """`total` updates from `users` users: most stay under the throttle, `flooders` send `flood` each.
+
+    A third of the regular users switch to Russian first (a callback), half vote on their first answer;
+    each regular user asks distinct questions, so a duplicate answer is always visible.
+    """
+    out = [User(500_000 + i, "kk", [Step("question", questions[0])] * flood, flooder=True) for i in range(flooders)]
+    regular = users - flooders
+    remaining = total - flooders * flood
+    base, extra = divmod(remaining, regular)
+    assert base + 1 <= burst and base + 1 <= len(questions) + 2, "regular users must stay under the throttle"
+    for u in range(regular):
+        n = base + (1 if u < extra else 0)
+        lang = "ru" if u % 3 == 0 else "kk"
+        steps: list[Step] = [Step("lang")] if lang == "ru" else []
+        qs = [questions[(u + k) % len(questions)] for k in range(len(questions))]
+        asked = 0
+        while len(steps) < n:
+            steps.append(Step("question", qs[asked]))
+            asked += 1
+            if asked == 1 and u % 2 == 0 and len(steps) < n:
+                steps.append(Step("vote"))
+        out.append(User(600_000 + u, lang, steps))
+    assert sum(len(u.steps) for u in out) == total
+    return out

@@ -152,3 +152,29 @@ def test_migrate_feedback_refuses_what_is_not_a_feedback_file(pg: PostgresStore,
     with pytest.raises(MigrationError, match=r"junk\.sqlite3"):
         migrate_feedback(junk, pg)
     assert pg.counts() == {"events": 0, "users": 0, "quiz_answers": 0}
+
+
+def test_cli_migrates_then_reports_from_postgres(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bot import cli
+
+    path = tmp_path / "feedback.sqlite3"
+    lite = SqliteStore(path, SALT, log_questions=True)
+    feed(lite, users=12)
+    events = lite.query("SELECT COUNT(*) FROM events")[0][0]
+    lite.close()
+    monkeypatch.setenv("USER_HASH_SALT", SALT)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "empty"))  # the report must not read a SQLite file
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert cli.main(["migrate-feedback", str(path)]) == 2
+    assert "DATABASE_URL is not set" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert cli.main(["migrate-feedback", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"events {events}, users 12" in out and "counts checked" in out
+    assert cli.main(["report", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answered"] == sum(range(1, 13))
+    assert {g["example"] for g in report["unanswered"]} <= {f"белгісіз {u}" for u in range(12)}

@@ -49,7 +49,12 @@ class LanguageMiddleware(I18nMiddleware):
 class ThrottlingMiddleware(BaseMiddleware):
     """A token bucket per user: a short burst is fine, a flood gets one friendly "slow down" and silence."""
 
-    def __init__(self, burst: int, per_seconds: float, max_users: int = 10_000) -> None:
+    def __init__(self, burst: int, per_seconds: float, max_users: int = 10_000, *, shared: Any = None,
+                 key_of: Callable[[int], str] | None = None) -> None:
+        # `shared` (replicas.RedisThrottle) replaces the in-process buckets when replicas share Redis;
+        # it counts users by `key_of(user id)`, the feedback store's salted hash.
+        self.shared = shared
+        self.key_of = key_of or str
         self.burst = burst
         self.rate = burst / per_seconds
         self.buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()  # tokens, time, warned
@@ -75,7 +80,10 @@ class ThrottlingMiddleware(BaseMiddleware):
         user = _user(event)
         if user is None or isinstance(event, InlineQuery):
             return await handler(event, data)
-        allowed, warn = self.allow(user.id)
+        if self.shared is not None:
+            allowed, warn = await self.shared.decide(self.key_of(user.id))
+        else:
+            allowed, warn = self.allow(user.id)
         if allowed:
             return await handler(event, data)
         if warn:

@@ -49,6 +49,10 @@ class HashedKeyBuilder(KeyBuilder):
         return f"{PREFIX}:fsm:{digest}" + (f":{part}" if part else "")
 
 
+class RedisUnavailable(Exception):
+    """Redis cannot be reached; the message names the setting, never the URL (it may hold a password)."""
+
+
 def connect(url: str) -> Any:
     """One asyncio Redis client (with its connection pool) for everything a replica keeps in Redis."""
     from redis.asyncio import Redis
