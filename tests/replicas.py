@@ -40,16 +40,26 @@ class Replica:
     port: int
     process: subprocess.Popen
     log: Path
+    last_usage: tuple[float, int] = (0.0, 0)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def usage(self) -> tuple[float, int]:
+        """(CPU seconds used so far, resident MB) of the replica process, from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+        return cpu, rss
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def kill(self) -> None:
         """SIGKILL, no goodbye: in-flight requests are cut, as when a machine dies."""
+        with contextlib.suppress(OSError):
+            self.last_usage = self.usage()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
@@ -156,7 +166,7 @@ class Sender:
 
 
 # -- the workload -----------------------------------------------------------------------------------------------
-LANG_RU = "l:ru"  # LangCB(lang="ru").pack()
+LANG = {"kk": "l:kk", "ru": "l:ru"}  # LangCB(lang=...).pack()
 
 
 @dataclass
@@ -177,10 +187,11 @@ def workload(questions: list[str], total: int = 2000, users: int = 300, flooders
              flood: int = 14, burst: int = 8) -> list[User]:
     """`total` updates from `users` users: most stay under the throttle, `flooders` send `flood` each.
 
-    A third of the regular users switch to Russian first (a callback), half vote on their first answer;
-    each regular user asks distinct questions, so a duplicate answer is always visible.
+    Every regular user first chooses the interface language with the /lang button (a third Russian, the rest
+    Kazakh, although the fake Telegram says their app is Russian), half vote on their first answer; each
+    regular user asks distinct questions, so a duplicate answer is always visible.
     """
-    out = [User(500_000 + i, "kk", [Step("question", questions[0])] * flood, flooder=True) for i in range(flooders)]
+    out = [User(500_000 + i, "ru", [Step("question", questions[0])] * flood, flooder=True) for i in range(flooders)]
     regular = users - flooders
     remaining = total - flooders * flood
     base, extra = divmod(remaining, regular)
@@ -188,7 +199,7 @@ def workload(questions: list[str], total: int = 2000, users: int = 300, flooders
     for u in range(regular):
         n = base + (1 if u < extra else 0)
         lang = "ru" if u % 3 == 0 else "kk"
-        steps: list[Step] = [Step("lang")] if lang == "ru" else []
+        steps: list[Step] = [Step("lang", lang)]
         qs = [questions[(u + k) % len(questions)] for k in range(len(questions))]
         asked = 0
         while len(steps) < n:

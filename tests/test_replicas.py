@@ -12,7 +12,8 @@ replica); a /lang choice made on one replica holds on the others; one replica is
 nothing Telegram would consider delivered goes unanswered; the votes stored in PostgreSQL equal the votes
 delivered; and the shared index is byte-identical afterwards.
 
-Size: CASSBOT_E2E_UPDATES (default 2000 updates from 300 users, as the issue asks).
+Size: by default 1,000 updates from 150 users (10 of them flooders), to keep CI's default run short on a
+shared 2-core machine; CASSBOT_E2E_UPDATES=2000 CASSBOT_E2E_USERS=300 is the issue's size (measured).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pytest
 
 from bot.i18n import gettext_for
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
-from tests.replicas import LANG_RU, Sender, User, replica_env, start_replicas, workload
+from tests.replicas import LANG, Sender, User, replica_env, start_replicas, workload
 
 BURST = 8
 QUESTION_POOL = 10
@@ -79,7 +80,7 @@ async def run_user(api: FakeBotAPI, sender: Sender, user: User, gate: asyncio.Se
             if step.kind == "question":
                 update = api.message_update(step.text, user_id=user.user_id)
             elif step.kind == "lang":
-                update = api.callback_update(LANG_RU, user_id=user.user_id)
+                update = api.callback_update(LANG[step.text], user_id=user.user_id)
             else:
                 answers = api.sent_messages(user.user_id)
                 data = vote_data(answers[-1].reply_markup) if answers else None
@@ -94,7 +95,8 @@ async def run_user(api: FakeBotAPI, sender: Sender, user: User, gate: asyncio.Se
 def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: str, database_url: str,
                                     tmp_path: Path) -> None:
     """n replicas (3 by default; CASSBOT_E2E_REPLICAS=1,3 also measures one process as the baseline)."""
-    total = int(os.environ.get("CASSBOT_E2E_UPDATES", "2000"))
+    total = int(os.environ.get("CASSBOT_E2E_UPDATES", "1000"))
+    n_users = int(os.environ.get("CASSBOT_E2E_USERS", "150"))
     questions = pick_questions(engine, QUESTION_POOL)
     before = tree_digest(data_dir)
 
@@ -112,15 +114,15 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
                     for lang in ("kk", "ru"):
                         for q in questions:
                             uid += 1
-                            if lang == "ru":
-                                await sender.deliver(api.callback_update(LANG_RU, user_id=uid))
+                            await sender.deliver(api.callback_update(LANG[lang], user_id=uid))
                             await sender.deliver(api.message_update(q, user_id=uid))
                             expected[(lang, q)] = rendered(api.sent_messages(uid)[-1])
                     warm = sender.acked
-                    users = workload(questions, total=total, burst=BURST)
+                    users = workload(questions, total=total, users=n_users, flooders=n_users // 15, burst=BURST)
                     log: dict[int, list] = {}
                     gate = asyncio.Semaphore(24)
                     tasks = [asyncio.create_task(run_user(api, sender, u, gate, log)) for u in users]
+                    cpu_before = sum(r.usage()[0] for r in replicas)
                     started = time.perf_counter()
                     killed_at = None
                     while not all(t.done() for t in tasks):
@@ -129,10 +131,13 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
                             replicas[1].kill()
                             killed_at = sender.acked - warm
                     elapsed = time.perf_counter() - started
+                    usage = [r.usage() if r.alive() else r.last_usage for r in replicas]
+                    cpu = sum(c for c, _ in usage) - cpu_before
                     for t in tasks:
                         t.result()
                     return {"api": api, "users": users, "log": log, "expected": expected, "elapsed": elapsed,
-                            "killed_at": killed_at, "sender": sender,
+                            "killed_at": killed_at, "sender": sender, "cpu": cpu,
+                            "rss": [m for _, m in usage],
                             "callbacks": [c for c in api.calls_of("answerCallbackQuery") if c.ok],
                             "sent": {u.user_id: [rendered(m) for m in api.sent_messages(u.user_id)]
                                      for u in users}}
@@ -142,7 +147,8 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
 
     out = asyncio.run(scenario())
     print(f"\n{n} replica(s): {total} updates in {out['elapsed']:.1f} s = {total / out['elapsed']:.1f} updates/s"
-          + (f"; one killed after {out['killed_at']}" if out["killed_at"] else ""))
+          + (f"; one killed after {out['killed_at']}" if out["killed_at"] else "")
+          + f"; replica CPU {out['cpu']:.1f} s = {1000 * out['cpu'] / total:.1f} ms per update; RSS MB {out['rss']}")
     users: list[User] = out["users"]
     log, expected, sent = out["log"], out["expected"], out["sent"]
     assert out["killed_at"] is not None or n == 1
@@ -157,8 +163,8 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
         cut_total += cut
         got = sent[user.user_id]
         if user.flooder:
-            answers = [t for t in got if t == expected[("kk", user.steps[0].text)]]
-            warnings = [t for t in got if t != expected[("kk", user.steps[0].text)]]
+            answers = [t for t in got if t == expected[("ru", user.steps[0].text)]]
+            warnings = [t for t in got if t != expected[("ru", user.steps[0].text)]]
             assert BURST - cut <= len(answers) <= BURST + cut, (user.user_id, len(answers))
             assert len(warnings) == 1 or (cut and len(warnings) <= 1 + cut)
             continue
@@ -171,9 +177,10 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
     query_ids = [c.params["callback_query_id"] for c in out["callbacks"]]
     assert len(query_ids) == len(set(query_ids))
     callbacks_sent = sum(1 for u in users for s, _, _ in log[u.user_id] if s.kind in ("lang", "vote"))
-    assert len(query_ids) >= callbacks_sent + QUESTION_POOL  # + the warm-up's language choices
+    assert len(query_ids) >= callbacks_sent + 2 * QUESTION_POOL  # + the warm-up's language choices
 
-    # /lang set on one replica holds on the others: a Russian user's vote, handled elsewhere, is thanked in Russian
+    # /lang set on one replica holds on the others: a vote handled elsewhere is thanked in the chosen language
+    # (for the Kazakh choosers, against their app's Russian)
     thanks = {lang: gettext_for(lang)("Thank you for your feedback!") for lang in ("kk", "ru")}
     assert thanks["kk"] != thanks["ru"]
     told = {c.params["callback_query_id"]: c.params.get("text") for c in out["callbacks"]}
@@ -184,8 +191,8 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
         for s, d, update in entries:
             if s.kind == "vote":
                 assert told[update["callback_query"]["id"]] == thanks[user.lang]
-                elsewhere += user.lang == "ru" and d.replica != chosen_on
-    assert elsewhere or n == 1, "no Russian user's vote went to another replica than their /lang"
+                elsewhere += d.replica != chosen_on
+    assert elsewhere or n == 1, "no vote went to another replica than the user's /lang"
 
     # votes in PostgreSQL equal votes delivered
     from bot.core.postgres_store import PostgresStore
