@@ -144,6 +144,14 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
             finally:
                 for r in replicas:
                     r.stop()
+                # Keep what went wrong inside a replica where a failing assertion shows it (pytest's temp
+                # directories rotate away quickly on a shared machine).
+                for r in replicas:
+                    lines = r.log.read_text(errors="replace").splitlines()
+                    for i, line in enumerate(lines):
+                        if "handler failed" in line or "Traceback" in line:
+                            print(f"replica {r.port}: " + "\n".join(lines[i:i + 40]))
+                            break
 
     out = asyncio.run(scenario())
     print(f"\n{n} replica(s): {total} updates in {out['elapsed']:.1f} s = {total / out['elapsed']:.1f} updates/s"
