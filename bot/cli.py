@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeError, load_corpus
+from knowledge.citation import document_citation
 from knowledge.repair import RepairStats
 
 log = logging.getLogger("cassbot")
@@ -25,6 +27,26 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("sentence_transformers", "faiss", "transformers", "httpx", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def quiet_command_line(verbosity: int) -> str:
+    """Commands are quiet by default: errors only, no progress bars; -v shows INFO logs, -vv DEBUG.
+
+    Long first-run jobs (model conversion, index build) still say in one line what they are doing, through
+    the `embeddings.progress` logger, whatever the verbosity.
+    """
+    level = ("ERROR", "INFO", "DEBUG")[min(verbosity, 2)]
+    if verbosity == 0:
+        os.environ.setdefault("TQDM_DISABLE", "1")  # transformers' "Loading weights" bar
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    progress = logging.getLogger("embeddings.progress")
+    if not progress.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("cassbot: %(message)s"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
+    return level
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -58,8 +80,12 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         rows.append({
             "id": doc.id,
             "kind": doc.kind,
-            "status": status,
+            "status": doc.status,  # a code: in_force | repealed | commentary
+            "status_label": status,  # as a reader sees it (Kazakh), with the date it holds since
+            "status_since": doc.status_since,
             "title": doc.title or doc.description,
+            "citation": document_citation(doc, full=True),
+            "notes": list(doc.notes),  # amendment notes on the document's title and preamble
             "paragraphs": len(numbered),
             "preamble": any(p.number == "preamble" for p in passages),
             "deleted": deleted,
@@ -74,8 +100,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         extra = " + кіріспе" if r["preamble"] else ""
         if r["deleted"]:
             extra += f"; алып тасталған: {', '.join(r['deleted'])}"
-        print(f"{r['id']:<16} {r['kind']:<21} {r['status']:<32} {r['paragraphs']:>3} {unit}{extra}")
-        print(f"{'':<16} {r['title']}")
+        print(f"{r['id']:<16} {r['kind']:<21} {r['status_label']:<32} {r['paragraphs']:>3} {unit}{extra}")
+        print(f"{'':<16} {r['citation']}")
+        for note in r["notes"]:
+            print(f"{'':<16} [{note}]")
         fix = r["repair"]
         print(f"{'':<16} repair: {fix['fragments_moved']} displaced link fragments put back, "
               f"{fix['lines_left_raw']} left raw; {fix['dehyphenated']} words de-hyphenated, "
@@ -94,6 +122,11 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     except KeyError:
         known = ", ".join(p.number for p in corpus.of(doc.id))
         return _fail(f"document {doc.id!r} has no paragraph {args.paragraph!r}; it has: {known}")
+    if passage.number == "preamble":  # the document's own amendment notes stand before its preamble
+        print(document_citation(doc, full=True))
+        for note in doc.notes:
+            print(f"[{note}]")
+        print()
     print(passage.text)
     for note in passage.notes:
         print(f"\n[{note}]")
@@ -103,7 +136,6 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
 SAMPLE_QUESTION = "Кассациялық шағым қай тілде жазылуы керек?"
 
 
@@ -265,6 +297,7 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
+    from bot.core.db_health import database_problem
     from bot.core.feedback import ALL_TIME
     from bot.core.sqlite_store import DB_FILE, SqliteStore
     from bot.report import FORMATS, build_report
@@ -282,15 +315,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             feedback = open_feedback(settings)
         except StoreUnavailable as exc:
             return _fail(str(exc), 1)
-    else:
-        path = settings.data_dir / DB_FILE
-        if not path.exists():
-            return _fail(f"no feedback database at {path} yet (it is created when the bot first answers)")
-        feedback = SqliteStore(path, settings.user_hash_salt.get_secret_value())
-    try:
-        print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
-    finally:
-        feedback.close()
+        try:
+            print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
+        finally:
+            feedback.close()
+        return 0
+    path = settings.data_dir / DB_FILE
+    if not path.exists():  # a normal state before the bot has answered anyone: not an error
+        print(f"no feedback yet: {path} is created when the bot first answers", file=sys.stderr)
+        return 0
+    problem = database_problem(path)
+    if problem is not None:
+        return _fail(f"feedback database {path} is damaged ({problem}); the bot moves it aside and starts a "
+                     "new one on its next start")
+    # The report reads no user hashes, so it needs no salt (and never creates one).
+    feedback = SqliteStore(path, "", writable=False)
+    print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
     return 0
 
 
@@ -304,7 +344,8 @@ def cmd_migrate_feedback(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("DATABASE_URL is not set: it names the PostgreSQL database to copy the feedback into")
     source = Path(args.sqlite) if args.sqlite else settings.data_dir / DB_FILE
     try:
-        store = PostgresStore(settings.database_url.get_secret_value(), settings.user_hash_salt.get_secret_value())
+        # The copy keeps the stored hashes as they are; the salt is not needed for it.
+        store = PostgresStore(settings.database_url.get_secret_value(), "")
     except StoreUnavailable as exc:
         return _fail(str(exc), 1)
     try:
@@ -322,10 +363,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bench import format_bench, run_bench, targets_met
     from embeddings.evaluate import EvalFileError, load_questions
 
-    try:
-        questions = [q.question for q in load_questions(Path(args.questions))]
-    except EvalFileError as exc:
-        return _fail(str(exc))
+    if args.questions is None:  # the curated questions of the knowledge base: shipped with the package
+        corpus = load_corpus(*settings.corpus_paths())
+        questions = [q for hints in corpus.hints.values() for q in hints]
+    else:
+        try:
+            questions = [q.question for q in load_questions(Path(args.questions))]
+        except EvalFileError as exc:
+            return _fail(str(exc))
     result = run_bench(settings, questions[: args.limit], repeats=args.repeats, quick=args.quick)
     print(json.dumps({**result, "targets_met": targets_met(result)}, indent=2) if args.json else format_bench(result))
     return 0
@@ -353,6 +398,23 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """The reading view alone, for a site without a bot (WEB_HOST, WEB_PORT)."""
+    from bot.core.assistant import Assistant
+    from bot.web.app import serve
+    from knowledge.topics import load_topics
+
+    if args.host:
+        settings.web_host = args.host
+    if args.port:
+        settings.web_port = args.port
+    try:
+        serve(settings, Assistant(open_engine(settings), load_topics()))  # topics: the paragraphs' headings
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "show": cmd_show,
@@ -364,11 +426,33 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "migrate-feedback": cmd_migrate_feedback,
     "topics": cmd_topics,
     "bench": cmd_bench,
+    "web": cmd_web,
 }
+
+
+MAX_K = 50
+
+
+def results_count(value: str) -> int:
+    """--k: a whole number of results from 1 to MAX_K (0 would "answer" with nothing, negatives wrap)."""
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {value!r}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K}, not {k}")
+    return k
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cassbot", description="Kassatsiya: quotes the Supreme Court's resolutions.")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log what happens (-vv: debug)")
     sub = p.add_subparsers(dest="command")
     d = sub.add_parser("docs", help="documents with kind, status and passage counts")
     d.add_argument("--json", action="store_true")
@@ -381,11 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="answer a question with a quote")
     a.add_argument("question", nargs="+")
     a.add_argument("--json", action="store_true")
-    a.add_argument("--k", type=int, default=5)
+    a.add_argument("--k", type=results_count, default=5, help=f"results to show, 1-{MAX_K}")
     a.add_argument("--lang", choices=("kk", "ru"), default="kk", help="interface language of the labels")
     e = sub.add_parser("eval", help="Recall@k, MRR and abstention on question files (JSON lines)")
     e.add_argument("files", nargs="+", metavar="FILE", help="one or more question files, evaluated together")
-    e.add_argument("--k", type=int, default=5)
+    e.add_argument("--k", type=results_count, default=5, help=f"cut-off for Recall@k, 1-{MAX_K}")
     e.add_argument("--json", action="store_true")
     e.add_argument("--baseline", action="store_true", help="also char TF-IDF and dense-only, side by side")
     e.add_argument("--calibrate", action="store_true",
@@ -404,27 +488,42 @@ def build_parser() -> argparse.ArgumentParser:
     mf = sub.add_parser("migrate-feedback", help="copy the SQLite feedback file into the PostgreSQL of DATABASE_URL")
     mf.add_argument("sqlite", nargs="?", help="the SQLite file (default: DATA_DIR/feedback.sqlite3)")
     b = sub.add_parser("bench", help="cold start, memory, latency, throughput and index build, beside their floors")
-    b.add_argument("--questions", default=str(DEV_SET), help="question file (JSON lines) for latency")
+    b.add_argument("--questions", help="question file (JSON lines) for latency; default: the knowledge base's"
+                                       " curated questions (knowledge/hints.toml)")
     b.add_argument("--limit", type=int, default=200)
     b.add_argument("--repeats", type=int, default=3, help="fresh processes per cold-start measurement")
     b.add_argument("--json", action="store_true")
     b.add_argument("--quick", action="store_true", help="smoke run: every figure measured on less work")
+    w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
+    w.add_argument("--host", help="listen address (default WEB_HOST)")
+    w.add_argument("--port", type=_port, help="listen port (default WEB_PORT)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from bot.core.salt import SaltError
+    from embeddings.convert import ModelConversionError
+    from embeddings.datadir import DataDirError
+
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
-        if args.command is None:
-            return cmd_default(args, settings)
-        return COMMANDS[args.command](args, settings)
-    except KnowledgeError as exc:
+        runs_bot = args.command == "run" or (args.command is None and settings.bot_token is not None)
+        # The bot logs at LOG_LEVEL (a service's log); a command is quiet unless asked (-v).
+        quiet = quiet_command_line(args.verbose)
+        configure_logging(settings.log_level if runs_bot else quiet)
+        code = cmd_default(args, settings) if args.command is None else COMMANDS[args.command](args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at interpreter exit
+        return code
+    except (KnowledgeError, SettingsError, SaltError, ModelConversionError, DataDirError) as exc:
         return _fail(str(exc))
-    except SettingsError as exc:
-        return _fail(str(exc))
+    except BrokenPipeError:
+        # `cassbot docs | head -3`: the reader has what it wanted. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again on the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

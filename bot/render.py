@@ -14,6 +14,7 @@ from html import escape
 
 from bot.core.assistant import Reply
 from knowledge import Document, Passage
+from knowledge.citation import kazakh_since
 from knowledge.repair import split_sentences
 
 TELEGRAM_LIMIT = 4096
@@ -21,6 +22,7 @@ QUOTE_BUDGET = 2800  # characters of quote in an answer, leaving room for notes,
 OMITTED = "[…]"
 
 Gettext = Callable[[str], str]
+
 
 
 def tg_len(text: str) -> int:
@@ -38,12 +40,9 @@ def _paragraph_sentences(passage: Passage) -> list[list[tuple[int, str]]]:
     """Sentences grouped by sub-paragraph, numbered as in `Passage.sentences`."""
     out: list[list[tuple[int, str]]] = []
     n = 0
-    for para in passage.text.split("\n"):
-        group = []
-        for s in split_sentences(para):
-            group.append((n, s))
-            n += 1
-        out.append(group)
+    for para in passage.paragraphs:
+        out.append([(n + i, s) for i, s in enumerate(para)])
+        n += len(para)
     return out
 
 
@@ -132,6 +131,8 @@ def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, bu
     if highlights and len(passage.sentences) > 1:
         # The answer first, so a phone screen shows it; the whole paragraph follows, folded.
         lead = answer_sentences(passage, highlights)
+        if tg_len(lead) > budget // 3:  # a very long sentence: its start leads, the quote below has it whole
+            lead = f"{_split_at_word(lead, budget // 6)} {OMITTED}"
         lines.append(f"«<b>{escape(lead, quote=False)}</b>»")
         lines.append(f"<blockquote expandable>{body.text}</blockquote>")
     else:
@@ -219,6 +220,7 @@ def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | N
         lines += [f"• {short_ref(p)} — {name(p)}   (cassbot show {p.doc_id} {p.number})" for p in reply.closest]
         return "\n".join(lines)
     if reply.best is None:
+        # No buttons in a terminal: the hint without "pick a question below".
         return "\n".join([t("Nothing in these documents answers this question."),
                           t("Try naming the key term, for example “cassation complaint content” or “rights of the "
                             "victim”.")])
@@ -242,12 +244,19 @@ def passage_plain(p: Passage, t: Gettext, highlights: list[int] | None = None) -
 
 
 
-def status_label(doc: Document, t: Gettext) -> str:
+def status_label(doc: Document, t: Gettext, lang: str = "kk") -> str:
     """A document's legal status as a reader sees it: in force (since when), repealed, or commentary."""
     if doc.status == "commentary":
         return t("commentary, not law")
     if doc.status == "repealed":
         return t("repealed")
     if doc.status_since:
-        return t("in force since {date}").format(date=doc.status_since)
+        year, month, day = doc.status_since.split("-")
+        date = f"{day}.{month}.{year}" if lang == "ru" else kazakh_since(doc.status_since)  # "2025 жылғы 1 шілдеден"
+        return t("in force since {date}").format(date=date)
     return t("in force")
+
+
+def document_notes(doc: Document) -> list[str]:
+    """The amendment notes on a document's title and preamble, each as printed ("Ескерту. …")."""
+    return list(doc.notes)

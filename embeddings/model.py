@@ -9,14 +9,24 @@ questions and ``prompt_name="passage"`` for resolution text, which this module g
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from embeddings.convert import EMBEDDED_MODEL_ID, PASSAGE_PROMPT, QUERY_PROMPT, ensure_embedded_model
+from embeddings.convert import (
+    EMBEDDED_MODEL_ID,
+    PASSAGE_PROMPT,
+    QUERY_PROMPT,
+    ModelConversionError,
+    ensure_embedded_model,
+    invalidate,
+)
 
 if TYPE_CHECKING:  # importing sentence-transformers costs seconds; only load_model needs it
     from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
 
 EMBEDDED = "embedded"
 QUERY = "query"
@@ -45,6 +55,25 @@ def model_id(name: str) -> str:
     return str(path.resolve()) if path is not None else name
 
 
+def _load_embedded(data_dir: Path) -> SentenceTransformer:
+    """The converted model; a folder that cannot be loaded although marked complete is converted once again."""
+    target = ensure_embedded_model(data_dir)  # before the slow import: a DATA_DIR problem is said at once
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(str(target), device="cpu")
+    except Exception as exc:  # safetensors, tokenizers, json: each has its own error types
+        log.warning("the converted model in %s cannot be loaded (%s): converting it again", target,
+                    type(exc).__name__)
+        invalidate(target)
+    target = ensure_embedded_model(data_dir)
+    try:
+        return SentenceTransformer(str(target), device="cpu")
+    except Exception as exc:
+        raise ModelConversionError(f"the model converted into {target} cannot be loaded "
+                                   f"({type(exc).__name__}); remove that folder and try again") from None
+
+
 def load_model(name: str, data_dir: Path) -> SentenceTransformer:
     """Load ``name`` on CPU, converting the embedded model into ``data_dir`` on first use.
 
@@ -53,14 +82,13 @@ def load_model(name: str, data_dir: Path) -> SentenceTransformer:
     ``"query: "``/``"passage: "`` and every other model gets empty prompts, i.e. texts are encoded as-is,
     which is what models trained without instructions expect. "document" mirrors "passage" if unset.
     """
-    from sentence_transformers import SentenceTransformer
-
     if name == EMBEDDED:
-        target = str(ensure_embedded_model(Path(data_dir)))
+        model = _load_embedded(Path(data_dir))
     else:
+        from sentence_transformers import SentenceTransformer
+
         path = _local_path(name)
-        target = str(path) if path is not None else name
-    model = SentenceTransformer(target, device="cpu")
+        model = SentenceTransformer(str(path) if path is not None else name, device="cpu")
 
     # sentence-transformers 6 pre-fills "query"/"document" with "" when a model saved none, so an
     # empty prompt means "not configured" here.

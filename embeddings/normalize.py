@@ -183,20 +183,29 @@ def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
 class Normalizer:
     """Question and passage tokenisation for the lexical channel, owning the corpus-specific parts."""
 
-    def __init__(self, abbreviations: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, abbreviations: dict[str, tuple[str, ...]] | None = None,
+                 lexicon: frozenset[str] = frozenset()) -> None:
         self.abbreviations = {
             fold(k): tuple(stem(w) for phrase in v for w in words(phrase) if w not in STOP_WORDS)
             for k, v in (abbreviations or {}).items()
         }
-        self.lexicon: set[str] = set()  # stems the corpus uses: resolves ambiguous Latin letters
+        self.lexicon = lexicon  # stems the corpus uses: resolves ambiguous Latin letters
         self.glossary: dict[str, tuple[str, ...]] = {}
         for ru, kks in RU_KK_GLOSSARY.items():
             target = tuple(stem(w) for kk in kks for w in words(kk))
             self.glossary[fold(ru)] = target
             self.glossary[stem(fold(ru))] = target
 
+    @classmethod
+    def for_corpus(cls, texts: list[str]) -> Normalizer:
+        """Built in two explicit phases, before anything is tokenised for use: the abbreviations the texts
+        define, then the lexicon of stems they use (which Latin-script readings depend on)."""
+        abbreviations = find_abbreviations(texts)
+        plain = cls(abbreviations)
+        return cls(abbreviations, frozenset(t for text in texts for t in plain.tokens(text)))
+
     def known_word(self, word: str) -> bool:
-        """A Cyrillic word whose stem the corpus uses (``lexicon`` is set by the retriever)."""
+        """A Cyrillic word whose stem the corpus uses."""
         return stem(fold(word)) in self.lexicon
 
     def words(self, text: str) -> list[str]:

@@ -27,7 +27,7 @@ import numpy as np
 
 from embeddings.index import HINT, PASSAGE, SENTENCE, DenseIndex
 from embeddings.lexical import BM25
-from embeddings.normalize import Normalizer, find_abbreviations, words
+from embeddings.normalize import Normalizer, words
 from embeddings.question import gives, read_question
 from knowledge import Corpus, Passage
 
@@ -35,8 +35,9 @@ DIRECT, CLOSEST, NOT_FOUND = "direct", "closest", "not_found"
 
 @dataclass(frozen=True)
 class Weights:
-    """Fusion and abstention parameters, calibrated by `cassbot eval tests/data/dev.jsonl tests/data/holdout.jsonl
-    --calibrate` (README, "Evaluation")."""
+    """Fusion and outcome parameters, calibrated by `cassbot eval tests/data/dev.jsonl tests/data/holdout.jsonl
+    tests/data/real-tune.jsonl tests/data/basic-tune.jsonl --calibrate` (README, "Evaluation"); the real-test and
+    basic-test halves are never used for calibration."""
 
     sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
     channels: tuple[tuple[str, float], ...] = (
@@ -45,13 +46,15 @@ class Weights:
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 0.0  # boost for passages with a sentence of the asked-for kind (time, person, …)
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-14.8711, 2.3568, 0.1436, 2.8762, 4.6035, -0.0228, 0.2790, 0.7131, 0.0)
-    threshold: float = 0.3372  # below: not found; keeps false refusals at or under 3% of in-scope questions
+    confidence: tuple[float, ...] = (-15.6918, 8.5828, 0.2759, 3.6694, 2.3111, 0.0826, -0.0308, 0.269, -0.2606)
+    threshold: float = 0.2101  # below: not found; keeps false refusals at or under 3% of in-scope questions
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = ()
-    direct_threshold: float = 0.0
-    also_margin: float = 0.0  # other passages within this fused margin of the best are named as answering too
+    direct: tuple[float, ...] = (-14.1508, 7.9608, 0.5472, 2.4973, 2.8025, 0.1073, -0.0251, 0.1101, -0.3514)
+    direct_threshold: float = 0.5304  # keeps wrong direct quotes within 4% of the calibration questions
+    # a generic question ("who may file") is answered by several paragraphs: others of the same document
+    # within this fused margin of the best are named in the same message
+    also_margin: float = 0.5
 
 
 @dataclass
@@ -90,7 +93,7 @@ class Features:
     """Per-passage channel scores for one question (what fusion and tuning work on)."""
 
     channels: dict[str, np.ndarray]
-    sentence_dense: dict[str, list[float]]
+    unit_scores: np.ndarray  # dense similarity of every index unit (passage, sentence, hint), by unit id
     query_tokens: list[str]
     vocabulary: float  # share of the question's words the corpus (or the glossary) knows
     idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
@@ -114,7 +117,8 @@ class Retriever:
         self.passages: list[Passage] = [p for p in corpus.passages if not p.deleted]
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
-        self.normalizer = Normalizer(find_abbreviations(p.text for p in corpus.passages))
+        hint_texts = [h for p in self.passages if p.doc_id not in without_hints for h in corpus.hints.get(p.id, ())]
+        self.normalizer = Normalizer.for_corpus([p.text for p in corpus.passages] + hint_texts)
         tok = self.normalizer.tokens
         self.bm25 = BM25([tok(p.text) for p in self.passages])
         self.sentence_tokens = {p.id: [set(tok(s)) for s in p.sentences] for p in self.passages}
@@ -130,7 +134,6 @@ class Retriever:
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
         self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
         self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
-        self.normalizer.lexicon = self.vocabulary
         # What a passage "says" for the overlap evidence: its own stems and those of its hints.
         self.passage_vocab = [set(d) for d in (tok(p.text) for p in self.passages)]
         for i, doc in zip(self.hint_owner, hint_docs, strict=True):
@@ -141,6 +144,18 @@ class Retriever:
         self.hinted = np.zeros(len(self.passages), dtype=bool)
         self.hinted[self.hint_owner] = True
         self._type_cache: dict[str, np.ndarray] = {}
+        # The index's units as arrays, so a question's scores scatter into passages with numpy.
+        units = index.units
+        self.unit_row = np.array([self._row.get(u.passage_id, -1) for u in units], dtype=np.int64)
+        kinds = np.array([u.kind for u in units])
+        self.passage_units = np.flatnonzero((kinds == PASSAGE) & (self.unit_row >= 0))
+        self.sentence_units = np.flatnonzero((kinds == SENTENCE) & (self.unit_row >= 0))
+        self.hint_units = np.flatnonzero((kinds == HINT) & (self.unit_row >= 0) & self.hinted[self.unit_row])
+        by_passage: dict[str, list[int]] = {}
+        for i in sorted(self.sentence_units.tolist(), key=lambda i: units[i].n):
+            by_passage.setdefault(units[i].passage_id, []).append(i)
+        # passage id → its sentence units, in sentence order
+        self._sentence_units_of = {k: np.array(v, dtype=np.int64) for k, v in by_passage.items()}
 
     # -- channels ---------------------------------------------------------------------------------------
     def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -152,26 +167,14 @@ class Retriever:
     def features(self, question: str) -> Features:
         form = read_question(question)
         qtokens = self.normalizer.query_tokens(form.text)
-        scores, ids = self.index.search(self.encode_query(question))
+        unit_scores = self.unit_scores(self.encode_query(question))
         n = len(self.passages)
         whole = np.full(n, -1.0, dtype=np.float32)
+        whole[self.unit_row[self.passage_units]] = unit_scores[self.passage_units]
         best_sentence = np.full(n, -1.0, dtype=np.float32)
+        np.maximum.at(best_sentence, self.unit_row[self.sentence_units], unit_scores[self.sentence_units])
         best_hint = np.full(n, -1.0, dtype=np.float32)
-        per_sentence: dict[str, list[float]] = {}
-        for s, i in zip(scores, ids, strict=True):
-            unit = self.index.units[int(i)]
-            row = self._row.get(unit.passage_id)
-            if row is None:
-                continue
-            if unit.kind == PASSAGE:
-                whole[row] = s
-            elif unit.kind == SENTENCE:
-                best_sentence[row] = max(best_sentence[row], s)
-                lst = per_sentence.setdefault(unit.passage_id, [])
-                lst.extend([-1.0] * (unit.n + 1 - len(lst)))
-                lst[unit.n] = float(s)
-            elif unit.kind == HINT and self.hinted[row]:
-                best_hint[row] = max(best_hint[row], s)
+        np.maximum.at(best_hint, self.unit_row[self.hint_units], unit_scores[self.hint_units])
         single = best_sentence < 0
         best_sentence[single] = whole[single]
         blend = self.weights.sentence_blend
@@ -192,7 +195,20 @@ class Retriever:
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
         idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in set(qtokens)}
-        return Features(channels, per_sentence, qtokens, vocab, idf, form.answer_type)
+        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type)
+
+    def unit_scores(self, query: np.ndarray) -> np.ndarray:
+        """Every unit's similarity to the question.  faiss is asked for all of them: each feeds a passage's
+        best-sentence or best-hint maximum, so a top-k cut would silently drop evidence."""
+        scores, ids = self.index.search(query)
+        out = np.full(len(self.index.units), -1.0, dtype=np.float32)
+        out[ids] = scores
+        return out
+
+    def sentence_scores(self, passage: Passage, unit_scores: np.ndarray) -> list[float]:
+        """The dense score of each of the passage's sentences, in sentence order."""
+        units = self._sentence_units_of.get(passage.id)
+        return [] if units is None else [float(x) for x in unit_scores[units]]
 
     def type_channel(self, kind: str) -> np.ndarray:
         """1 for passages with a sentence of the asked-for kind, 0 otherwise (all 0 when none was asked)."""
@@ -269,11 +285,12 @@ class Retriever:
         qset = set(f.query_tokens)
         hits = [
             Hit(self.passages[i], float(fused[i]),
-                self._highlights(self.passages[i], f.sentence_dense.get(self.passages[i].id), qset, f.answer_type))
+                self._highlights(self.passages[i], self.sentence_scores(self.passages[i], f.unit_scores), qset,
+                                 f.answer_type))
             for i in order
         ]
-        also = [h for h in hits[1:3] if outcome == DIRECT and self.weights.also_margin
-                and h.score >= hits[0].score - self.weights.also_margin]
+        also = [h for h in hits[1:3] if outcome == DIRECT and h.passage.doc_id == hits[0].passage.doc_id
+                and h.passage.is_law and h.score >= hits[0].score - self.weights.also_margin]
         return Answer(question, outcome == DIRECT, confidence, hits, outcome, also, direct)
 
     def highlight(self, passage: Passage, question: str) -> list[int]:
@@ -281,13 +298,7 @@ class Retriever:
         sentences = passage.sentences
         if len(sentences) <= 1:
             return [0] if sentences else []
-        q = self.encode_query(question)
-        scores, ids = self.index.search(q)
-        per = [-1.0] * len(sentences)
-        for s, i in zip(scores, ids, strict=True):
-            unit = self.index.units[int(i)]
-            if unit.passage_id == passage.id and unit.kind == SENTENCE and unit.n < len(per):
-                per[unit.n] = float(s)
+        per = self.sentence_scores(passage, self.unit_scores(self.encode_query(question)))
         return self._highlights(passage, per, set(self.normalizer.query_tokens(question)),
                                 read_question(question).answer_type)
 

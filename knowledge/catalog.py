@@ -30,9 +30,14 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
     seen: set[str] = set()
     for n, entry in enumerate(entries, 1):
         where = f"{catalog} [[document]] #{n}"
+        if not isinstance(entry, dict):
+            raise KnowledgeError(where, "must be a table ([[document]] with fields), not a value")
         missing = [k for k in REQUIRED if k not in entry]
         if missing:
             raise KnowledgeError(where, f"missing required field(s): {', '.join(missing)}")
+        wrong = [k for k in REQUIRED if not isinstance(entry[k], str)]
+        if wrong:
+            raise KnowledgeError(where, f"field(s) {', '.join(wrong)} must be text in quotes")
         doc_id = str(entry["id"])
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", doc_id):
             raise KnowledgeError(where, f"id {doc_id!r} must be lowercase letters, digits and '-'")
@@ -45,16 +50,7 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
             raise KnowledgeError(where, f"status must be one of {', '.join(STATUSES)}")
         if not (texts / entry["file"]).is_file():
             raise KnowledgeError(texts / entry["file"], f"text of catalog entry {doc_id!r} is missing")
-        parts = tuple(
-            Part(
-                title=p.get("title", ""),
-                authors=tuple(p.get("authors", ())),
-                language=p.get("language", "kk"),
-                starts=p["starts"],
-                ends=p.get("ends", ""),
-            )
-            for p in entry.get("part", [])
-        )
+        parts = tuple(_part(p, f"{where} part #{i}") for i, p in enumerate(_parts(entry, where), 1))
         docs.append(
             Document(
                 id=doc_id,
@@ -76,6 +72,29 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
         if path.name not in listed:
             raise KnowledgeError(path, "text has no entry in the catalog")
     return docs
+
+
+def _parts(entry: dict, where: str) -> list:
+    parts = entry.get("part", [])
+    if not isinstance(parts, list):
+        raise KnowledgeError(where, "part must be a list of [[document.part]] tables")
+    return parts
+
+
+def _part(p: object, where: str) -> Part:
+    """One [[document.part]]: `starts` (the line it begins with) is required, every field is text."""
+    if not isinstance(p, dict):
+        raise KnowledgeError(where, "must be a table with at least 'starts'")
+    if not isinstance(p.get("starts"), str) or not p["starts"].strip():
+        raise KnowledgeError(where, "missing required field 'starts' (the text the part begins with)")
+    for key in ("title", "language", "ends"):
+        if not isinstance(p.get(key, ""), str):
+            raise KnowledgeError(where, f"field {key} must be text in quotes")
+    authors = p.get("authors", ())
+    if not isinstance(authors, list | tuple) or not all(isinstance(a, str) for a in authors):
+        raise KnowledgeError(where, "authors must be a list of names in quotes")
+    return Part(title=p.get("title", ""), authors=tuple(authors), language=p.get("language", "kk"),
+                starts=p["starts"], ends=p.get("ends", ""))
 
 
 def read_text(path: Path) -> str:

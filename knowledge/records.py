@@ -57,9 +57,13 @@ class Passage:
     title: str = ""  # article title (for commentary)
     authors: tuple[str, ...] = ()
     is_law: bool = True  # False for commentary (articles): always labelled so
+    # Sentences grouped by sub-paragraph, split once here: a sentence's identity everywhere (highlights,
+    # the index's sentence vectors, rendering) is its position in `sentences`.
+    paragraphs: tuple[tuple[str, ...], ...] = field(init=False, repr=False)
+    sentences: tuple[str, ...] = field(init=False, repr=False)
 
-    @property
-    def sentences(self) -> list[str]:
+    def __post_init__(self) -> None:
         from knowledge.repair import split_sentences
 
-        return [s for para in self.text.split("\n") for s in split_sentences(para)]
+        self.paragraphs = tuple(tuple(split_sentences(para)) for para in self.text.split("\n"))
+        self.sentences = tuple(s for para in self.paragraphs for s in para)

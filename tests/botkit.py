@@ -17,6 +17,7 @@ from bot.core.assistant import Assistant
 from bot.core.sqlite_store import SqliteStore
 from bot.settings import Settings
 from bot.telegram.app import create_bot, create_dispatcher
+from bot.telegram.offload import drain
 from embeddings.engine import Engine
 from knowledge.topics import load_quiz, load_topics
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
@@ -58,6 +59,7 @@ async def running_bot(engine: Engine, tmp_path: Path, *, poll_timeout: float | N
         polling: dict[str, Any] = {} if poll_timeout is None else {"timeout": poll_timeout}
         async with api.polling(dp, bot, **polling):
             yield api, wiring
+        await drain()  # feedback is written in the background after each answer: let it land before reads
 
 
 def texts(api: FakeBotAPI) -> list[str]:

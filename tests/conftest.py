@@ -37,3 +37,14 @@ def engine(corpus: Corpus, data_dir):
     from embeddings.engine import Engine
 
     return Engine.open(corpus, "embedded", data_dir)
+
+
+@pytest.fixture(scope="session")
+def assistant(engine):
+    """The application core over the real engine, with the study material (the paragraphs' headings)."""
+    from bot.core.assistant import Assistant
+    from knowledge.topics import load_quiz, load_topics
+
+    core = Assistant(engine, load_topics(), load_quiz())
+    yield core
+    core.shutdown()

@@ -15,7 +15,8 @@ syntax. Deliberate deviation: a bare ``&`` that does not start an
 entity is an error here (Telegram shows it literally) so that forgotten escaping is caught.
 
 Every request is recorded (``api.calls``); faults can be injected per method (error answers such as 429 with
-``retry_after``, non-JSON bodies, dropped connections, delays); updates are queued with ``push_update`` and served
+``retry_after``, non-JSON bodies, storms of them, connections dropped before or after the call took effect, delays,
+and outages with the port closed); updates are queued with ``push_update`` and served
 by ``getUpdates`` with Telegram's offset/limit/timeout/allowed_updates semantics. Builders such as
 ``message_update`` return Telegram-shaped update dicts (with ``update_id``) without queueing them, so they can also be
 POSTed to the bot's webhook app.
@@ -499,7 +500,7 @@ class FakeFile:
 @dataclass
 class _Fault:
     method: str
-    kind: Literal["error", "drop", "delay"]
+    kind: Literal["error", "drop", "drop_after", "delay"]
     times: int
     error_code: int = 0
     description: str = ""
@@ -510,6 +511,11 @@ class _Fault:
     def matches(self, method: str) -> bool:
         return self.method == "*" or self.method.lower() == method.lower()
 
+
+_NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    "</center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
 
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
@@ -734,6 +740,10 @@ class FakeBotAPI:
         self.menu_buttons: dict[int | str | None, dict[str, Any]] = {}
         self.files: dict[str, FakeFile] = {}
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._pending_outage: float | None = None
+        self._outage_tasks: set[asyncio.Task[None]] = set()
+        self.outages: list[float] = []  # outages that happened (seconds each)
         self._port: int | None = None
         self._closing = False
         self._changed: asyncio.Event | None = None
@@ -785,13 +795,17 @@ class FakeBotAPI:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
+        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await self._site.start()
         self._port = self._runner.addresses[0][1]
         self._closing = False
         return self
 
     async def stop(self) -> None:
+        for task in list(self._outage_tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self._closing = True
         self._notify()
         if self._runner is not None:
@@ -939,6 +953,63 @@ class FakeBotAPI:
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method`` ("*" = any)."""
         self._faults.append(_Fault(method, "drop", times))
+
+    def drop_after_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method``, then close the connection before the answer is sent.
+
+        The client sees a network error although the call took effect (a message was sent): the case where a
+        blind retry would deliver an answer twice.  ``record.dropped`` is set, ``record.response`` kept.
+        """
+        self._faults.append(_Fault(method, "drop_after", times))
+
+    async def go_down(self) -> None:
+        """Start an outage: the port is closed (new connections are refused) and open connections are closed."""
+        if self._site is None:
+            return
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server if self._runner is not None else None
+        for protocol in list(getattr(server, "connections", ()) if server is not None else ()):
+            if getattr(protocol, "_request_in_progress", False):
+                protocol.close()  # a busy connection closes once its answer is written
+            else:
+                protocol.force_close()  # an idle keep-alive connection closes now, as when the server dies
+        self._notify()
+        await asyncio.sleep(0.02)  # let clients see their pooled connections close
+
+    async def come_back(self) -> None:
+        """End an outage: listen again on the same port."""
+        if self._site is not None or self._runner is None:
+            return
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+
+    def outage_after_updates(self, seconds: float) -> None:
+        """The next getUpdates that delivers updates is followed by an outage of ``seconds``: the bot has the
+        questions but cannot send the answers until the API is back."""
+        self._pending_outage = seconds
+
+    async def _timed_outage(self, seconds: float) -> None:
+        await self.go_down()
+        self.outages.append(seconds)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await self.come_back()
+
+    @contextlib.asynccontextmanager
+    async def outage(self) -> AsyncIterator[None]:
+        """``async with api.outage():`` the Bot API is unreachable inside the block, back after it."""
+        await self.go_down()
+        try:
+            yield
+        finally:
+            await self.come_back()
+
+    def storm(self, method: str, error_code: int, times: int, *, retry_after: int | None = None) -> None:
+        """A storm of ``times`` error answers (500, 502 as nginx's HTML page, 429 with ``retry_after``)."""
+        raw = _NGINX_502 if error_code == 502 else None
+        self.fail_next(method, error_code, retry_after=retry_after, times=times, raw_body=raw)
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Delay the answer to the next ``times`` calls of ``method`` ("*" = any), e.g. to trigger client timeouts."""
@@ -1390,7 +1461,12 @@ class FakeBotAPI:
                 result = True  # unknown method: recorded, answered like a no-op success
             if inspect.isawaitable(result):
                 result = await result
-            return self._answer(record, {"ok": True, "result": result}, 200)
+            response = self._answer(record, {"ok": True, "result": result}, 200)
+            if fault is not None and fault.kind == "drop_after":
+                record.dropped = True  # done, but the client never hears so
+                if request.transport is not None:
+                    request.transport.abort()
+            return response
         except FakeAPIError as error:
             return self._answer(record, error.payload(), error.error_code)
         except Exception as error:  # a bug in the fake or in a custom handler: make it visible to the test
@@ -1587,6 +1663,11 @@ class FakeBotAPI:
         deadline = loop.time() + timeout
         while True:
             if self._queue or self._closing:
+                if self._queue and self._pending_outage is not None:
+                    task = asyncio.ensure_future(self._timed_outage(self._pending_outage))
+                    self._outage_tasks.add(task)
+                    task.add_done_callback(self._outage_tasks.discard)
+                    self._pending_outage = None
                 return copy.deepcopy(self._queue[:limit])
             if generation != self._poll_generation:
                 raise FakeAPIError(409, _DEFAULT_DESCRIPTIONS[409])
@@ -1840,6 +1921,13 @@ class FakeBotAPI:
             raise _bad_request("RESULTS_TOO_MUCH")
         if len(str(params.get("next_offset") or "").encode("utf-8")) > MAX_INLINE_ID_BYTES:
             raise _bad_request("NEXT_OFFSET_INVALID")
+        button = params.get("button")
+        if button is not None:
+            if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+                raise _bad_request("BUTTON_TEXT_INVALID")
+            start = button.get("start_parameter")
+            if "web_app" not in button and not (isinstance(start, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start)):
+                raise _bad_request("START_PARAM_INVALID")
         seen: set[str] = set()
         for result in results:
             if not isinstance(result, dict):

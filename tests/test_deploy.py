@@ -253,34 +253,58 @@ def test_non_app_variables_are_not_settings_and_operator_ones_are_documented() -
 
 
 # -- proxies -----------------------------------------------------------------------------------------------
-def test_caddyfile_proxies_only_the_webhook_path() -> None:
+def _caddy_matchers(code: str) -> dict[str, dict[str, list[str]]]:
+    """Named matchers of a Caddyfile: ``@name { method ...; path ... }`` → {"method": [...], "path": [...]}."""
+    out = {}
+    for name, body in re.findall(r"^\s*@(\w+)\s*\{([^}]*)\}", code, re.M):
+        out[name] = {line.split()[0]: line.split()[1:] for line in body.strip().splitlines() if line.strip()}
+    return out
+
+
+def test_caddyfile_proxies_only_the_webhook_and_the_reading_view() -> None:
     text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert re.search(r"^\{\$DOMAIN\}\s*\{", code, re.M), "site address must be {$DOMAIN}"
-    assert re.findall(r"^\s*path\s+(\S+)\s*$", code, re.M) == [default("webhook_path")]
+    matchers = _caddy_matchers(code)
+    web_path = default("web_path")
+    assert matchers == {"webhook": {"method": ["POST"], "path": [default("webhook_path")]},
+                        "read": {"method": ["GET", "HEAD"], "path": [web_path, f"{web_path}/*"]}}
+    handled = re.findall(r"handle\s+@(\w+)\s*\{", code)
+    assert sorted(handled) == sorted(matchers), "each matcher is handled, nothing else is"
     upstreams = re.findall(r"reverse_proxy\s+(\S+)", code)
-    assert len(upstreams) == 1, "exactly one thing is proxied"
+    assert len(upstreams) == 2 and len(set(upstreams)) == 1, "the webhook and the reading view: one upstream"
     host, port = upstreams[0].rsplit(":", 1)
     webhook = compose_override("webhook")
     assert host in compose(COMPOSE_BASE)["services"]
     assert port == env_of(webhook["services"][host])["LISTEN_PORT"] == str(default("listen_port"))
+    assert env_of(webhook["services"][host])["WEB_PATH"] == web_path
+    assert env_of(webhook["services"][host])["WEB_BEHIND_PROXY"] == "true", "the search limit needs the client"
     assert re.search(r"handle\s*\{\s*respond 404\s*\}", code), "everything else must answer 404"
     assert "healthz" not in code
 
 
-def test_nginx_proxies_only_the_webhook_path_with_the_secret_header() -> None:
+def test_nginx_proxies_only_the_webhook_with_the_secret_header_and_the_reading_view() -> None:
     text = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     code = "\n".join(line.split("#")[0] for line in text.splitlines())
     assert code.count("{") == code.count("}"), "unbalanced braces"
     assert re.search(r"listen\s+443\s+ssl", code)
     blocks = re.split(r"\blocation\s+", code)[1:]  # each starts with the location's match and path
-    passes = [(b.split()[1], re.search(r"proxy_pass\s+([^;]+);", b).group(1))  # type: ignore[union-attr]
-              for b in blocks if "proxy_pass" in b]
-    assert passes == [(default("webhook_path"), f"http://127.0.0.1:{default('listen_port')}")]
-    assert blocks[[b.split()[1] for b in blocks].index(default("webhook_path"))].split()[0] == "=", "exact match"
-    assert code.count("proxy_pass") == 1
+    upstream = f"http://127.0.0.1:{default('listen_port')}"
+    web_path = default("web_path")
+    paths = [b.split("{")[0].split()[-1] for b in blocks]
+    passes = [(p, re.search(r"proxy_pass\s+([^;]+);", b).group(1))  # type: ignore[union-attr]
+              for p, b in zip(paths, blocks, strict=True) if "proxy_pass" in b]
+    assert passes == [(default("webhook_path"), upstream), (f"{web_path}/", upstream)]
+    webhook, read = blocks[paths.index(default("webhook_path"))], blocks[paths.index(f"{web_path}/")]
+    assert webhook.split()[0] == "=", "exact match"
+    assert re.search(r"limit_except\s+POST\s*\{\s*deny all;", webhook)
+    assert re.search(r"limit_except\s+GET\s*\{\s*deny all;", read), "GET (and so HEAD) only"
+    assert "X-Telegram-Bot-Api-Secret-Token" not in read
+    assert re.search(r"proxy_set_header\s+X-Forwarded-For\s", read), "the search limit needs the client"
+    assert re.search(rf"location\s+=\s+{web_path}\s*\{{\s*return\s+301\s+{web_path}/;", code)
+    assert code.count("proxy_pass") == 2
     assert re.search(r"proxy_set_header\s+X-Telegram-Bot-Api-Secret-Token\s+\$http_x_telegram_bot_api_secret_token;",
-                     code)
+                     webhook)
     assert re.search(r"location\s+/\s*\{\s*return\s+404;", code)
 
 

@@ -79,15 +79,17 @@ async def test_two_hundred_mixed_updates(engine: Engine, tmp_path: Path) -> None
 
 @async_test(timeout=120)
 async def test_a_flood_gets_one_slow_down(engine: Engine, tmp_path: Path) -> None:
-    async with running_bot(engine, tmp_path, throttle_burst=3) as (api, _):
+    """3 at once, 3 more wait their turn (0.5 s apart), the other 6 are refused with one notice."""
+    async with running_bot(engine, tmp_path, throttle_burst=3, throttle_per_seconds=1.5,
+                           throttle_backlog=3) as (api, _):
         api.user(555, language_code="kk")
         for _ in range(12):
             api.push_update(api.message_update("/help", user_id=555))
-        await api.wait_for("sendMessage", count=4)
-        await asyncio.sleep(1.0)
+        await api.wait_for("sendMessage", count=7)
+        await asyncio.sleep(0.5)
     sent = texts(api)
-    assert sum("күте тұрыңыз" in t for t in sent) == 1
-    assert sum("Қалай сұрауға болады" in t for t in sent) == 3
+    assert sum("қайта жіберіңіз" in t for t in sent) == 1
+    assert sum("Қалай сұрауға болады" in t for t in sent) == 6
 
 
 async def _run_cassbot(env: dict[str, str]) -> tuple[int, str]:

@@ -254,6 +254,19 @@ def test_docs_and_show_on_the_command_line(capsys: pytest.CaptureFixture, monkey
     assert main(["show", "1998-1", "99"]) == 2
     assert "no paragraph '99'" in capsys.readouterr().err
 
+    # document-level amendment notes: with the document (docs) and before its preamble (show … preamble)
+    notes = docs["1998-1"]["notes"]
+    assert (len(notes) == 3 and "22.12.2008" in notes[0]) or "2008.12.22" in notes[0]
+    assert "31.03.2017 № 2" in notes[1] and "08.12.2021 № 3" in notes[2]
+    assert docs["1998-1"]["citation"].endswith("«Қазақстан Республикасында сот билігі туралы заңнаманы қолданудың "
+                                               "кейбір мәселелері туралы» нормативтік қаулысы")
+    assert main(["show", "1998-1", "preamble"]) == 0
+    out = capsys.readouterr().out
+    assert all(n in out for n in notes) and out.index(notes[2]) < out.index("— ҚР Жоғарғы Сотының")
+    assert main(["docs", "--repairs", "2025-cassation", "--review"]) == 0
+    report = capsys.readouterr().out
+    assert "line 58" in report and "«484-бабының»" in report and "«486-бабының»" in report
+
 
 def test_amending_act_numbers_are_back_after_their_dates(corpus: Corpus) -> None:
     """Every 1998-1 note cites "22.12.2022 № 10 (…)" and "29.05.2025 № 2 (…)", whatever the PDF did to the number."""

@@ -11,21 +11,21 @@ from bot.telegram.replicas import DeliveredOnce, HashedKeyBuilder, RedisThrottle
 
 
 def test_throttle_is_one_budget_across_replicas(redis_url: str) -> None:
-    async def scenario() -> list[tuple[bool, bool]]:
+    async def scenario() -> list[tuple[str, bool]]:
         clients = [connect(redis_url) for _ in range(3)]
         throttles = [RedisThrottle(c, redis_url, burst=4, per_seconds=60) for c in clients]  # three "replicas"
         try:
             out = [await throttles[i % 3].decide("user-a") for i in range(7)]
             out.append(await throttles[0].decide("user-b"))  # another user has a budget of their own
-            return out
+            return [(d.action, d.tell) for d in out]
         finally:
             for c in clients:
                 await c.aclose()
 
     decisions = asyncio.run(scenario())
-    assert decisions[:4] == [(True, False)] * 4
-    assert decisions[4:7] == [(False, True), (False, False), (False, False)]  # warned once, then silence
-    assert decisions[7] == (True, False)
+    assert decisions[:4] == [("go", False)] * 4
+    assert decisions[4:7] == [("refuse", True), ("refuse", False), ("refuse", False)]  # told once, then silence
+    assert decisions[7] == ("go", False)
 
 
 def test_one_users_updates_never_run_at_once_on_two_replicas(redis_url: str) -> None:

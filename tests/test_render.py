@@ -63,3 +63,19 @@ def test_a_long_paragraph_is_cut_at_sentences_and_marked() -> None:
     assert len(chunks) > 1
     joined = " ".join(parse_telegram_html(c) for c in chunks)
     assert all(s in joined for s in sentences)  # the full text loses nothing
+
+
+def test_generic_answer_names_the_other_paragraphs_and_plain_matches() -> None:
+    """A direct answer's plain form has the bot's shape: answer sentence, paragraph, citation, the others."""
+    from bot.core.assistant import DIRECT
+    from bot.render import also_html
+
+    p = make("Бірінші сөйлем. Екінші сөйлем жауап береді. Үшінші сөйлем.", [], True)
+    other = make("Басқа тармақ.", [], True)
+    reply = Reply("q", DIRECT, 1.0, p, [1], also=[other])
+    out = answer_plain(reply, T, lambda q: "тақырып <b>")
+    assert out.startswith("«Екінші сөйлем жауап береді.»")
+    assert "«Екінші сөйлем жауап береді.»" in out.split("\n\n", 1)[1]  # highlighted in place too
+    assert "тақырып <b>" in out
+    html = also_html([other], lambda q: "тақырып <b>", T)
+    assert "тақырып &lt;b&gt;" in html  # headings are escaped like everything else

@@ -45,11 +45,14 @@ async def test_inline_query_returns_citation_bearing_results(engine: Engine, tmp
         by_id = {c.params["inline_query_id"]: c for c in await api.wait_for("answerInlineQuery", count=3)}
         page2 = by_id[more["inline_query"]["id"]].params["results"]
         assert page2 and not {r["id"] for r in page2} & {r["id"] for r in results}
-        [nf] = by_id[borsch["inline_query"]["id"]].params["results"]
-        assert nf["id"] == "not-found" and "t.me/kassatsiya_test_bot" in json.dumps(nf)
+        nothing = by_id[borsch["inline_query"]["id"]]
+        assert nothing.ok and nothing.params["results"] == []  # no fake article that would post into the chat
+        assert nothing.params["button"]["start_parameter"] == "inline" and nothing.params["button"]["text"]
         api.push_update(api.inline_query_update("", user_id=USER))
         empty = (await api.wait_for("answerInlineQuery", count=4))[3]
-        assert len(empty.params["results"]) >= 5
+        assert empty.ok, empty.description  # a fresh database: topics sharing a first paragraph, ids unique
+        ids = [r["id"] for r in empty.params["results"]]
+        assert len(ids) >= 5 and len(set(ids)) == len(ids)
 
 
 @async_test(timeout=120)
@@ -105,7 +108,7 @@ def test_an_unwritable_database_is_logged_and_dropped(tmp_path: Path, caplog: py
 
     t0 = time.monotonic()
     assert other.record(Event("answer", "h", "kk")) is False
-    assert time.monotonic() - t0 < 15
+    assert time.monotonic() - t0 < 60  # gives up after its busy timeout rather than waiting for the lock
     assert "dropped" in caplog.text
     conn.execute("ROLLBACK")
 

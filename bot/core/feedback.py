@@ -42,7 +42,14 @@ class DayCounts:
 
 
 class FeedbackStore(Protocol):
-    """Named reads and writes of the feedback a front end collects."""
+    """Named reads and writes of the feedback a front end collects.
+
+    Writes return True only when the row is stored; a store that cannot write (read-only, damaged, locked
+    past its patience) returns False and logs why, and `writable` is False when that is known at start-up.
+    Reads of an unusable store return empty results, never raise.
+    """
+
+    writable: bool
 
     def user_hash(self, user_id: int) -> str:
         """A salted hash: stable per user for grouping, useless to recover the id without the salt."""

@@ -2,8 +2,10 @@
 
 One file in the data directory, created on first use; the schema is versioned with `PRAGMA user_version`
 and migrated forward step by step.  Users are stored only as a salted hash of their Telegram id, and a
-question's text only when the operator turned question logging on.  A locked or unwritable database
-never stops the bot from answering: a write is retried briefly and, failing that, logged and dropped.
+question's text only when the operator turned question logging on.  The bot opens it through
+`open_checked` (a corrupt file is moved aside, a read-only one turns writes off; see `bot.core.db_health`).
+A write waits out another process's lock for a while (the bot runs writes off the answering path), then
+is logged and dropped; every write says whether it was stored, so nobody is thanked for a lost vote.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import threading
 import time
 from pathlib import Path
 
+from bot.core.db_health import check_database
 from bot.core.feedback import ALL_TIME, DayCounts, Event, QuizAnswer
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "feedback.sqlite3"
-WRITE_ATTEMPTS = 4
+WRITE_PATIENCE = 30.0  # seconds a background write waits for a lock held by another process
+INTERACTIVE_PATIENCE = 4.0  # votes, /lang, quiz: the user waits for these, so wait less, then say so
 
 # Each entry moves the schema from version i to i + 1.  Never edit a released step: add one.
 MIGRATIONS: tuple[str, ...] = (
@@ -62,10 +66,11 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 class SqliteStore:
-    def __init__(self, path: Path, salt: str, *, log_questions: bool = False) -> None:
+    def __init__(self, path: Path, salt: str, *, log_questions: bool = False, writable: bool = True) -> None:
         self.path = Path(path)
         self._salt = salt.encode()
         self.log_questions = log_questions
+        self.writable = writable  # False: the start-up check found the file read-only or unusable
         self._local = threading.local()
         self._migrate_lock = threading.Lock()
         self._ready = False
@@ -73,6 +78,14 @@ class SqliteStore:
     @classmethod
     def in_data_dir(cls, data_dir: Path, salt: str, *, log_questions: bool = False) -> SqliteStore:
         return cls(Path(data_dir) / DB_FILE, salt, log_questions=log_questions)
+
+    @classmethod
+    def open_checked(cls, data_dir: Path, salt: str, *, log_questions: bool = False) -> SqliteStore:
+        """The bot's store: the file is checked first (see `bot.core.db_health`), the result said in one line."""
+        path = Path(data_dir) / DB_FILE
+        health = check_database(path)
+        (log.info if health.status in ("ok", "new") else log.warning)("%s", health.message)
+        return cls(path, salt, log_questions=log_questions, writable=health.writable)
 
     def user_hash(self, user_id: int) -> str:
         """A salted hash: stable per user for grouping, useless to recover the id without the salt."""
@@ -116,23 +129,32 @@ class SqliteStore:
             conn.close()
             self._local.conn = None
 
-    def _write(self, sql: str, params: tuple) -> bool:
-        """One write, retried while the database is locked; False (logged) when it could not be done."""
+    def _write(self, sql: str, params: tuple, patience: float = WRITE_PATIENCE) -> bool:
+        """One write, retried while another process holds the lock (up to ``patience`` seconds).
+
+        True only when the row is stored: callers tell the user "thank you" on True alone.  Callers run it
+        off the answering path (bot.telegram.offload), so waiting out a lock never delays an answer.
+        """
+        if not self.writable:
+            return False
+        deadline = time.monotonic() + patience
         delay = 0.05
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 self._conn().execute(sql, params)
                 return True
             except sqlite3.OperationalError as exc:
-                if attempt == WRITE_ATTEMPTS or ("locked" not in str(exc) and "busy" not in str(exc)):
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if not locked or time.monotonic() + delay > deadline:
                     log.error("feedback write dropped after %d attempt(s): %s", attempt, exc)
                     return False
                 time.sleep(delay)
-                delay *= 2
+                delay = min(delay * 2, 1.0)
             except sqlite3.Error as exc:
                 log.error("feedback write dropped: %s", exc)
                 return False
-        return False
 
     # -- writes ----------------------------------------------------------------------------------------
     def record_answer(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
@@ -144,9 +166,11 @@ class SqliteStore:
         return self.record(Event("abstain", user_hash, lang, passages, confidence, question))
 
     def record_vote(self, user_hash: str, lang: str, passage_id: str, up: bool) -> bool:
-        return self.record(Event("vote", user_hash, lang, (passage_id,), vote=1 if up else -1))
+        # The user waits for the answer to the vote: a short patience, then an honest "not saved".
+        return self.record(Event("vote", user_hash, lang, (passage_id,), vote=1 if up else -1),
+                           patience=INTERACTIVE_PATIENCE)
 
-    def record(self, event: Event) -> bool:
+    def record(self, event: Event, patience: float = WRITE_PATIENCE) -> bool:
         now = time.time()
         return self._write(
             "INSERT INTO events (ts, day, user_hash, lang, kind, question, passages, confidence, vote)"
@@ -154,19 +178,20 @@ class SqliteStore:
             (now, time.strftime("%Y-%m-%d", time.gmtime(now)), event.user_hash, event.lang, event.kind,
              event.question if self.log_questions else None, json.dumps(list(event.passages)),
              event.confidence, event.vote),
+            patience,
         )
 
     def set_language(self, user_hash: str, lang: str) -> bool:
         return self._write(
             "INSERT INTO users (user_hash, lang, updated) VALUES (?, ?, ?)"
             " ON CONFLICT(user_hash) DO UPDATE SET lang = excluded.lang, updated = excluded.updated",
-            (user_hash, lang, time.time()),
+            (user_hash, lang, time.time()), INTERACTIVE_PATIENCE,
         )
 
     def record_quiz(self, user_hash: str, question_id: str, topic: str, correct: bool) -> bool:
         return self._write(
             "INSERT INTO quiz_answers (ts, user_hash, question_id, topic, correct) VALUES (?, ?, ?, ?, ?)",
-            (time.time(), user_hash, question_id, topic, int(correct)),
+            (time.time(), user_hash, question_id, topic, int(correct)), INTERACTIVE_PATIENCE,
         )
 
     # -- reads -----------------------------------------------------------------------------------------
@@ -199,8 +224,9 @@ class SqliteStore:
                                          " AND question IS NOT NULL ORDER BY id", (since,))]
 
     def unanswered_without_text(self, since: str = ALL_TIME) -> int:
-        return int(self.query("SELECT COUNT(*) FROM events WHERE kind = 'abstain' AND day >= ?"
-                              " AND question IS NULL", (since,))[0][0])
+        rows = self.query("SELECT COUNT(*) FROM events WHERE kind = 'abstain' AND day >= ? AND question IS NULL",
+                          (since,))
+        return int(rows[0][0]) if rows else 0
 
     def voted_down(self, since: str = ALL_TIME) -> dict[str, int]:
         down: dict[str, int] = {}
@@ -211,5 +237,13 @@ class SqliteStore:
         return down
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Raw SQL for this store's own reads and for tests inspecting the file; not part of `FeedbackStore`."""
-        return self._conn().execute(sql, params).fetchall()
+        """Raw SQL for this store's own reads and for tests inspecting the file; not part of `FeedbackStore`.
+
+        A database that cannot be read (damaged while running, unusable from the start) reads as empty, logged:
+        /stats, /quiz and the inline list then work from what they have instead of apologising.
+        """
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            log.error("feedback read failed: %s", exc)
+            return []

@@ -13,19 +13,21 @@ import signal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 
 from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
+from bot.core.throttle import MemoryLimiter, ThrottlePolicy
 from bot.i18n import DOMAIN, LANGUAGES, LOCALES, gettext_for, translator
 from bot.settings import Settings
+from bot.telegram.delivery import DeliveryPolicy, ResilientSession
 from bot.telegram.handlers import routers
-from bot.telegram.middlewares import LanguageMiddleware, RetryMiddleware, ThrottlingMiddleware
+from bot.telegram.middlewares import LanguageMiddleware, ThrottlingMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ COMMANDS = (
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryMiddleware())
+    policy = DeliveryPolicy(budget=settings.api_retry_budget, outbox=settings.api_outbox_size)
+    session = ResilientSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), policy=policy)
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -59,8 +61,8 @@ def create_dispatcher(assistant: Assistant, feedback: FeedbackStore, settings: S
     i18n = I18n(path=LOCALES, default_locale="kk", domain=DOMAIN)
     i18n.locales.update({lang: translator(lang) for lang in LANGUAGES})  # compiled in memory if no .mo exists
     language = LanguageMiddleware(i18n, feedback)
-    throttle = ThrottlingMiddleware(settings.throttle_burst, settings.throttle_per_seconds,
-                                    shared=shared, key_of=feedback.user_hash)
+    limiter = MemoryLimiter(settings.throttle_burst, settings.throttle_per_seconds, settings.throttle_backlog)
+    throttle = ThrottlingMiddleware(ThrottlePolicy(limiter), shared=shared, key_of=feedback.user_hash)
     for observer in (dp.message, dp.edited_message, dp.callback_query, dp.inline_query, dp.chosen_inline_result):
         observer.outer_middleware(language)
     for observer in (dp.message, dp.edited_message, dp.callback_query):
@@ -76,6 +78,8 @@ async def on_error(event: ErrorEvent) -> bool:
     update = event.update
     log.error("handler failed on update %s (%s): %s", update.update_id, update.event_type,
               type(event.exception).__name__, exc_info=event.exception)
+    if isinstance(event.exception, (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)):
+        return True  # a delivery failure (logged by bot.telegram.delivery): an apology would meet the same fault
     message: Message | None = update.message or update.edited_message
     if message is None and update.callback_query is not None:
         cb_message = update.callback_query.message
@@ -114,7 +118,9 @@ def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
 
 # -- webhook ---------------------------------------------------------------------------------------------
 def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
+
+    from bot.telegram.webhook import GuardedRequestHandler
 
     settings: Settings = dp["settings"]
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -126,11 +132,15 @@ def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
         return web.json_response({"status": "ok", "index_loaded": True})
 
     app.router.add_get("/healthz", healthz)
+    from bot.web.app import config_from, mount
+
+    # The reading view on the same server and the same core, so the "Full text" Web App button opens it in place.
+    mount(app, dp["assistant"], config_from(settings), prefix=settings.web_path)
     # One process answers in the background after a quick 200.  Replicas answer first and acknowledge after:
     # an update whose replica dies mid-way gets no 2xx, so Telegram delivers it again (to another replica),
     # and a user's next update is not sent before this one is answered, which keeps the user's order.
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
-                         handle_in_background=settings.redis_url is None).register(app, path=settings.webhook_path)
+    GuardedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
+                          handle_in_background=settings.redis_url is None).register(app, path=settings.webhook_path)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_: web.Application) -> None:
@@ -149,7 +159,7 @@ async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackSto
     try:
         if settings.bot_mode == "webhook":
             app = build_webhook_app(dp, bot)
-            runner = web.AppRunner(app)
+            runner = web.AppRunner(app, access_log=None)  # request lines hold search questions: never logged
             await runner.setup()
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
             await site.start()

@@ -28,6 +28,8 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, KeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import TelegramObject, Update
 
+from bot.core.throttle import Decision
+
 log = logging.getLogger(__name__)
 
 PREFIX = "cassbot"
@@ -83,12 +85,12 @@ class RedisThrottle:
                               implementation="redispy", key_prefix=f"{PREFIX}:throttle")
         self._limiter = MovingWindowRateLimiter(storage)
 
-    async def decide(self, key: str) -> tuple[bool, bool]:
-        """(allowed, should_warn): the first refusal in a window is told, the rest are silent."""
+    async def decide(self, key: str) -> Decision:
+        """Go, or refuse (the first refusal in a window is told, the rest are silent); nothing waits here."""
         if await self._limiter.hit(self._item, key):
-            return True, False
-        warn = await self._redis.set(f"{PREFIX}:throttle-warned:{key}", 1, nx=True, ex=self.window)
-        return False, bool(warn)
+            return Decision("go")
+        tell = await self._redis.set(f"{PREFIX}:throttle-warned:{key}", 1, nx=True, ex=self.window)
+        return Decision("refuse", tell=bool(tell))
 
 
 class DeliveredOnce(BaseMiddleware):

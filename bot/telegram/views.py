@@ -16,15 +16,29 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
+    WebAppInfo,
 )
 
 from bot.core.assistant import Assistant, Reply
 from bot.core.feedback import QuizAnswer
-from bot.render import Gettext, also_html, closest_html, not_found_html, passage_html, short_ref, status_label
+from bot.core.links import deep_link, paragraph_page_url
+from bot.render import (
+    Gettext,
+    also_html,
+    closest_html,
+    document_notes,
+    not_found_html,
+    passage_html,
+    short_ref,
+    status_label,
+)
 from bot.report import Report
 from bot.telegram.callbacks import AskCB, DocCB, LangCB, MoreCB, PassageCB, QuizCB, TopicCB, fits
+from bot.telegram.links import NO_LINKS, Links
 from knowledge import Passage
+from knowledge.citation import document_citation
 
 # Example questions offered on /start and when nothing was found (message ids in the catalogues).
 EXAMPLES = (
@@ -59,18 +73,39 @@ def passage_button(a: Assistant, p: Passage, *, with_words: bool = True) -> Inli
     return _button(label, PassageCB(v=a.version, act="show", i=a.ordinal(p)).pack())
 
 
+def link_line(links: Links, p: Passage) -> str:
+    """The paragraph's own deep link under a quote ("" until the bot knows its username)."""
+    url = deep_link(links.username, p.id)
+    return f"\n🔗 {escape(url)}" if url else ""
+
+
+def reading_button(links: Links, p: Passage, t: Gettext) -> InlineKeyboardButton | None:
+    """"Full text" opening the paragraph in the reading view: in place (a Web App) in a private chat over HTTPS,
+    as an ordinary link elsewhere (Telegram allows Web App buttons only in private chats); None without a view."""
+    if not links.reading_url:
+        return None
+    url = paragraph_page_url(links.reading_url, p.doc_id, p.number)
+    if links.private and url.startswith("https://"):
+        return InlineKeyboardButton(text=t("Full text"), web_app=WebAppInfo(url=url))
+    return InlineKeyboardButton(text=t("Full text"), url=url)
+
+
 def passage_view(a: Assistant, p: Passage, t: Gettext, highlights: list[int] | None = None,
-                 more: list[Passage] | None = None, also: list[Passage] | None = None, lang: str = "kk") -> View:
-    """A quote with its buttons: full text (when shortened), neighbours, more results, votes; for a generic
-    question, the other paragraphs that answer too, named in the message and one tap away."""
+                 more: list[Passage] | None = None, also: list[Passage] | None = None, lang: str = "kk", *,
+                 links: Links = NO_LINKS) -> View:
+    """A quote with its link and buttons: full text, neighbours, more results, votes; for a generic question,
+    the other paragraphs that answer too, named in the message and one tap away."""
     rendered = passage_html(p, t, highlights)
-    text = rendered.text
+    text = rendered.text + link_line(links, p)  # the link belongs to the quote, before other paragraphs are named
     i = a.ordinal(p)
     rows: list[list[InlineKeyboardButton]] = []
+    web = reading_button(links, p, t)
+    if web is not None:
+        rows.append([web])
     if also:
         text = f"{text}\n\n{also_html(also, lambda q: a.heading(q, lang), t)}"
         rows += [[passage_button(a, q, with_words=False)] for q in also]
-    if rendered.truncated:
+    if web is None and rendered.truncated:
         rows.append([_button(t("Full text"), PassageCB(v=a.version, act="full", i=i).pack())])
     prev, nxt = a.neighbours(p)
     nav = []
@@ -92,7 +127,7 @@ def passage_view(a: Assistant, p: Passage, t: Gettext, highlights: list[int] | N
     return View(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk") -> View:
+def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk", *, links: Links = NO_LINKS) -> View:
     """One of the three outcomes: a direct quote, the closest paragraphs (not a direct answer), not found."""
     if reply.outcome == "closest" and reply.closest:
         rows = [[_button(f"{short_ref(p)}: {a.heading(p, lang)}"[:64],
@@ -101,7 +136,7 @@ def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk") -> Vie
                     InlineKeyboardMarkup(inline_keyboard=rows))
     if reply.best is None:
         return not_found_view(a, reply, t)
-    return passage_view(a, reply.best, t, reply.highlights, reply.others, reply.also, lang)
+    return passage_view(a, reply.best, t, reply.highlights, reply.others, reply.also, lang, links=links)
 
 
 def not_found_view(a: Assistant, reply: Reply | None, t: Gettext) -> View:
@@ -142,12 +177,14 @@ def help_view(t: Gettext) -> View:
     return View(text)
 
 
-def sources_view(a: Assistant, t: Gettext) -> View:
+def sources_view(a: Assistant, t: Gettext, lang: str = "kk") -> View:
+    """The documents with their full citation (whole title), status and the amendment notes on the document."""
     lines = [f"<b>{escape(t('Documents of the knowledge base:'))}</b>"]
     rows = []
     for n, doc in enumerate(a.documents):
-        title = doc.title or doc.description
-        lines.append(f"\n<b>{escape(doc.id)}</b> — {escape(title)}\n<i>{escape(status_label(doc, t))}</i>")
+        lines.append(f"\n<b>{escape(doc.id)}</b> — {escape(document_citation(doc, full=True))}\n"
+                     f"<i>{escape(status_label(doc, t, lang))}</i>")
+        lines += [f"<i>{escape(note, quote=False)}</i>" for note in document_notes(doc)]
         rows.append([_button(doc.short[:60], DocCB(v=a.version, i=n).pack())])
     return View("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
@@ -278,29 +315,23 @@ def _result_id(passage_id: str, query: str) -> str:
     return hashlib.sha1(f"{passage_id}\x00{query}".encode()).hexdigest()[:32]
 
 
-def inline_article(passage: Passage, highlights: list[int], query: str, t: Gettext) -> InlineQueryResultArticle:
+def inline_article(passage: Passage, highlights: list[int], query: str, t: Gettext,
+                   links: Links = NO_LINKS) -> InlineQueryResultArticle:
+    """One result; the paragraph's deep link goes with the quote, so a pasted quote leads back to its source."""
     sentences = passage.sentences
     lead = sentences[highlights[0]] if highlights and highlights[0] < len(sentences) else passage.text
     return InlineQueryResultArticle(
         id=_result_id(passage.id, query),
         title=passage.citation[:200],
         description=lead[:DESCRIPTION],
-        input_message_content=InputTextMessageContent(message_text=passage_html(passage, t, highlights).text,
-                                                      parse_mode="HTML"),
-    )
-
-
-def inline_not_found(username: str, t: Gettext) -> InlineQueryResultArticle:
-    """The one result when nothing answers: a link to ask the bot in private."""
-    link = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=t("Not found: ask me in a private chat"), url=f"https://t.me/{username}")]]) if username else None
-    return InlineQueryResultArticle(
-        id="not-found", title=t("Not found: ask me in a private chat"),
-        description=t("Open the bot and ask your question there."),
         input_message_content=InputTextMessageContent(
-            message_text=escape(t("Nothing in these documents answers this question.")), parse_mode="HTML"),
-        reply_markup=link,
+            message_text=passage_html(passage, t, highlights).text + link_line(links, passage), parse_mode="HTML"),
     )
+
+
+def inline_not_found_button(t: Gettext) -> InlineQueryResultsButton:
+    """Shown above an empty result list: opens the private chat (/start inline) to ask there."""
+    return InlineQueryResultsButton(text=t("Not found: ask me in a private chat"), start_parameter="inline")
 
 
 # -- for admins ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -12,9 +12,11 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
 from bot.render import full_text_html
+from bot.settings import Settings
 from bot.telegram.callbacks import MoreCB, PassageCB
 from bot.telegram.filters import Fresh
-from bot.telegram.offload import remember
+from bot.telegram.links import links_for
+from bot.telegram.offload import store
 from bot.telegram.views import more_view, passage_view
 from knowledge import Passage
 
@@ -38,20 +40,22 @@ def _passages(assistant: Assistant, cb: MoreCB) -> dict[str, Any] | None:
     return {"passages": passages}
 
 
-async def passage_action(query: CallbackQuery, callback_data: PassageCB, passage: Passage, assistant: Assistant,
-                         feedback: FeedbackStore) -> None:
+async def passage_action(query: CallbackQuery, callback_data: PassageCB, passage: Passage, bot: Bot,
+                         assistant: Assistant, feedback: FeedbackStore, settings: Settings) -> None:
     act = callback_data.act
     if act in ("up", "down"):
-        await remember(feedback.record_vote, feedback.user_hash(query.from_user.id), get_i18n().current_locale,
-                       passage.id, act == "up")
-        await query.answer(_("Thank you for your feedback!"))
+        stored = await store(feedback.record_vote, feedback.user_hash(query.from_user.id),
+                             get_i18n().current_locale, passage.id, act == "up")
+        # Thanks only for a vote that was stored; otherwise say so (read-only, damaged or long-locked database).
+        await query.answer(_("Thank you for your feedback!") if stored
+                           else _("Sorry, your vote could not be saved right now."))
         return
     await query.answer()
     if act == "full":
         for chunk in full_text_html(passage, _):
             await query.message.answer(chunk)
         return
-    view = passage_view(assistant, passage, _)
+    view = passage_view(assistant, passage, _, links=await links_for(bot, settings, query.message.chat))
     await query.message.answer(view.text, reply_markup=view.markup)
 
 

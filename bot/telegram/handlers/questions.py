@@ -16,6 +16,7 @@ from bot.core.feedback import FeedbackStore
 from bot.settings import Settings
 from bot.telegram.callbacks import AskCB
 from bot.telegram.filters import Fresh, on_text
+from bot.telegram.links import links_for
 from bot.telegram.offload import remember
 from bot.telegram.views import EXAMPLES, answer_view, asked_text, long_message_note, passage_view
 from knowledge import Passage
@@ -54,19 +55,19 @@ def _referenced_paragraph(assistant: Assistant, message: Message, text: str) -> 
     return assistant.paragraph(candidates[0], m.group(1))
 
 
-async def answer_question(message: Message, assistant: Assistant, feedback: FeedbackStore, settings: Settings,
-                          question: str, user_id: int, lang: str) -> None:
+async def answer_question(message: Message, bot: Bot, assistant: Assistant, feedback: FeedbackStore,
+                          settings: Settings, question: str, user_id: int, lang: str) -> None:
     limit = settings.max_question_chars
     notes = []
     if len(question) > limit:
         notes.append(long_message_note(limit, _))
         question = question[:limit]
     reply = await assistant.ask_async(question)
-    record = feedback.record_answer if reply.answered else feedback.record_refusal
-    await remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
-                   reply.confidence, question)
-    view = answer_view(assistant, reply, _, lang)
+    view = answer_view(assistant, reply, _, lang, links=await links_for(bot, settings, message.chat))
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
+    record = feedback.record_answer if reply.answered else feedback.record_refusal
+    remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
+             reply.confidence, question)  # after the answer, in the background: a locked database costs nothing
 
 
 async def question(message: Message, bot: Bot, assistant: Assistant, feedback: FeedbackStore,
@@ -80,11 +81,11 @@ async def question(message: Message, bot: Bot, assistant: Assistant, feedback: F
         return
     passage = _referenced_paragraph(assistant, message, text)
     if passage is not None:
-        view = passage_view(assistant, passage, _)
+        view = passage_view(assistant, passage, _, links=await links_for(bot, settings, message.chat))
         await message.answer(view.text, reply_markup=view.markup)
         return
     user_id = message.from_user.id if message.from_user else message.chat.id
-    await answer_question(message, assistant, feedback, settings, text, user_id, get_i18n().current_locale)
+    await answer_question(message, bot, assistant, feedback, settings, text, user_id, get_i18n().current_locale)
 
 
 def _suggested(assistant: Assistant, cb: AskCB) -> dict[str, str] | None:
@@ -96,11 +97,11 @@ def _suggested(assistant: Assistant, cb: AskCB) -> dict[str, str] | None:
     return {"text": hints[cb.n]} if 0 <= cb.n < len(hints) else None
 
 
-async def suggested(query: CallbackQuery, text: str, assistant: Assistant, feedback: FeedbackStore,
+async def suggested(query: CallbackQuery, text: str, bot: Bot, assistant: Assistant, feedback: FeedbackStore,
                     settings: Settings) -> None:
     await query.answer()
     await query.message.answer(asked_text(text))
-    await answer_question(query.message, assistant, feedback, settings, text, query.from_user.id,
+    await answer_question(query.message, bot, assistant, feedback, settings, text, query.from_user.id,
                           get_i18n().current_locale)
 
 

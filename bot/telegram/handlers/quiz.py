@@ -19,7 +19,7 @@ from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
 from bot.telegram.callbacks import QuizCB
 from bot.telegram.filters import Fresh
-from bot.telegram.offload import offload
+from bot.telegram.offload import offload, store
 from bot.telegram.views import ROUND, quiz_question_view, quiz_verdict_view, round_summary_view
 
 
@@ -63,7 +63,7 @@ async def quiz_button(query: CallbackQuery, callback_data: QuizCB, assistant: As
     right = assistant.get(question.passage_id)
     correct = assistant.passages[cb.a].id == right.id
     user_hash = feedback.user_hash(query.from_user.id)
-    await offload(feedback.record_quiz, user_hash, question.id, question.topic, correct)
+    await store(feedback.record_quiz, user_hash, question.id, question.topic, correct)
     lang = get_i18n().current_locale
     highlights = await offload(assistant.highlight, right, question.text(lang))
     score, pos = cb.score + int(correct), cb.pos + 1
