@@ -17,7 +17,7 @@ from bot.core.migrate_feedback import MigrationError, migrate_feedback
 from bot.core.postgres_store import MIGRATIONS, PostgresStore, StoreUnavailable
 from bot.core.sqlite_store import SqliteStore
 
-SALT = "test-salt"
+SALT = "test-salt-0123456789abcdef"
 
 
 def feed(store, users: int = 7) -> None:
@@ -178,3 +178,19 @@ def test_cli_migrates_then_reports_from_postgres(database_url: str, tmp_path: Pa
     report = json.loads(capsys.readouterr().out)
     assert report["answered"] == sum(range(1, 13))
     assert {g["example"] for g in report["unanswered"]} <= {f"белгісіз {u}" for u in range(12)}
+
+
+def test_a_redelivered_update_stores_its_vote_once(pg: PostgresStore) -> None:
+    from bot.core.feedback import DELIVERY
+
+    h = pg.user_hash(1)
+    token = DELIVERY.set(4242)
+    try:
+        assert pg.record_vote(h, "kk", "2016-1:1", up=True)
+        assert pg.record_vote(h, "kk", "2016-1:1", up=True)  # the same update handled again elsewhere
+        assert pg.record_answer(h, "kk", ("2016-1:1",), 0.9, "q")  # another kind of event of that update
+    finally:
+        DELIVERY.reset(token)
+    assert pg.record_vote(h, "kk", "2016-1:1", up=True)  # no delivery known: every write counts
+    assert pg.record_vote(h, "kk", "2016-1:1", up=True)
+    assert [(d.up, d.answered) for d in pg.days()] == [(3, 1)]

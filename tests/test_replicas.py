@@ -33,6 +33,7 @@ from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.replicas import LANG, Sender, User, replica_env, start_replicas, workload
 
 BURST = 8
+SALT = "e2e-salt-0123456789abcdef"
 QUESTION_POOL = 10
 
 
@@ -103,7 +104,7 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
     async def scenario() -> dict:
         async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
             env = replica_env(api.base_url, DEFAULT_TOKEN, data_dir, REDIS_URL=redis_url, DATABASE_URL=database_url,
-                              THROTTLE_BURST=str(BURST), THROTTLE_PER_SECONDS="600", USER_HASH_SALT="e2e-salt")
+                              THROTTLE_BURST=str(BURST), THROTTLE_PER_SECONDS="600", USER_HASH_SALT=SALT)
             replicas = await start_replicas(n, env, tmp_path / "logs")
             try:
                 async with Sender(replicas) as sender:
@@ -205,7 +206,7 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
     # votes in PostgreSQL equal votes delivered
     from bot.core.postgres_store import PostgresStore
 
-    store = PostgresStore(database_url, "e2e-salt")
+    store = PostgresStore(database_url, SALT)
     try:
         votes = sum(d.up + d.down for d in store.days())
     finally:

@@ -11,7 +11,9 @@ there.  That keeps the pool on one loop whatever thread calls, and works the sam
 command line and the tests.
 
 The schema is versioned in `schema_version` and migrated forward step by step at open; replicas that
-start together serialise on an advisory lock, so each step runs exactly once.
+start together serialise on an advisory lock, so each step runs exactly once.  An event written while
+handling a known delivery (`feedback.DELIVERY`, a Telegram update id) is stored at most once per kind and
+delivery: a re-delivered update does not count its vote twice.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Awaitable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from bot.core.feedback import ALL_TIME, DayCounts, Event, QuizAnswer
+from bot.core.feedback import ALL_TIME, DELIVERY, DayCounts, Event, QuizAnswer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +68,10 @@ MIGRATIONS: tuple[str, ...] = (
         correct BOOLEAN NOT NULL
     );
     CREATE INDEX quiz_user ON quiz_answers(user_hash, id);
+    """,
+    """
+    ALTER TABLE events ADD COLUMN delivery BIGINT;
+    CREATE UNIQUE INDEX events_once_per_delivery ON events (delivery, kind) WHERE delivery IS NOT NULL;
     """,
 )
 
@@ -167,10 +173,12 @@ class PostgresStore:
     def record(self, event: Event) -> bool:
         now = time.time()
         return self._write(
-            "INSERT INTO events (ts, day, user_hash, lang, kind, question, passages, confidence, vote)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO events (ts, day, user_hash, lang, kind, question, passages, confidence, vote, delivery)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (delivery, kind) WHERE delivery IS NOT NULL DO NOTHING",
             now, utc_day(now), event.user_hash, event.lang, event.kind,
             event.question if self.log_questions else None, list(event.passages), event.confidence, event.vote,
+            DELIVERY.get(),
         )
 
     def set_language(self, user_hash: str, lang: str) -> bool:

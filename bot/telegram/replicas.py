@@ -28,6 +28,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, KeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import TelegramObject, Update
 
+from bot.core.feedback import DELIVERY
 from bot.core.throttle import Decision
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class DeliveredOnce(BaseMiddleware):
     re-delivery that arrives while the first delivery is still being handled waits, then sees it done.  The
     mark is set after the handler returns, so an update whose replica died mid-way is handled again
     (answered late rather than never); only a replica dying between sending the answer and setting the
-    mark can make a re-delivery answer twice.
+    mark can make a re-delivery answer twice; its feedback is still stored once (`feedback.DELIVERY`).
     """
 
     def __init__(self, redis: Any) -> None:
@@ -114,6 +115,10 @@ class DeliveredOnce(BaseMiddleware):
         if await self._redis.exists(key):
             log.info("update %d was already handled; skipped", event.update_id)
             return None
-        result = await handler(event, data)
+        token = DELIVERY.set(event.update_id)  # the PostgreSQL store keeps one event of a kind per update
+        try:
+            result = await handler(event, data)
+        finally:
+            DELIVERY.reset(token)
         await self._redis.set(key, 1, ex=DELIVERED_TTL)
         return result
