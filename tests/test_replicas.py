@@ -165,6 +165,7 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
     assert delivered == total
 
     # exactly once, in order (duplicates only where a delivery was cut by the kill, and at most one each)
+    apologies = {gettext_for(lang)("Sorry, something went wrong. Please try again.") for lang in ("kk", "ru")}
     cut_total = doubled = 0
     for user in users:
         steps = log[user.user_id]
@@ -178,10 +179,16 @@ def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: s
             assert len(warnings) == 1 or (cut and len(warnings) <= 1 + cut)
             continue
         want = [expected[(user.lang, s.text)] for s, _, _ in steps if s.kind == "question"]
-        collapsed = [t for i, t in enumerate(got) if i == 0 or t != got[i - 1]]
-        assert collapsed == want, f"user {user.user_id}: answers missing, extra or out of order"
-        assert len(got) - len(want) <= cut
-        doubled += len(got) - len(want)
+        if cut:
+            # A replica killed after its side effects but before marking the update handled: the re-delivery
+            # repeats the answer, or fails on the already-answered button and apologises. Never more than that.
+            kept = [t for t in got if t not in apologies]
+            got_once = [t for i, t in enumerate(kept) if i == 0 or t != kept[i - 1]]
+            assert got_once == want, f"user {user.user_id}: answers missing or out of order"
+            assert len(got) - len(want) <= cut
+            doubled += len(got) - len(want)
+        else:
+            assert got == want, f"user {user.user_id}: answers missing, extra or out of order"
     # every callback (language choice, vote) answered, none twice
     query_ids = [c.params["callback_query_id"] for c in out["callbacks"]]
     assert len(query_ids) == len(set(query_ids))
