@@ -307,6 +307,19 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             dt.date.fromisoformat(args.since)
         except ValueError:
             return _fail(f"--since must be a date like 2026-01-31, not {args.since!r}")
+    if settings.database_url is not None:
+        from bot.core.postgres_store import StoreUnavailable
+        from bot.core.stores import open_feedback
+
+        try:
+            feedback = open_feedback(settings)
+        except StoreUnavailable as exc:
+            return _fail(str(exc), 1)
+        try:
+            print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
+        finally:
+            feedback.close()
+        return 0
     path = settings.data_dir / DB_FILE
     if not path.exists():  # a normal state before the bot has answered anyone: not an error
         print(f"no feedback yet: {path} is created when the bot first answers", file=sys.stderr)
@@ -318,6 +331,31 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     # The report reads no user hashes, so it needs no salt (and never creates one).
     feedback = SqliteStore(path, "", writable=False)
     print(FORMATS[args.format](build_report(feedback, args.since or ALL_TIME)))
+    return 0
+
+
+def cmd_migrate_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """SQLite file → the PostgreSQL of DATABASE_URL, every row, checked by counting both sides."""
+    from bot.core.migrate_feedback import MigrationError, migrate_feedback
+    from bot.core.postgres_store import PostgresStore, StoreUnavailable
+    from bot.core.sqlite_store import DB_FILE
+
+    if settings.database_url is None:
+        return _fail("DATABASE_URL is not set: it names the PostgreSQL database to copy the feedback into")
+    source = Path(args.sqlite) if args.sqlite else settings.data_dir / DB_FILE
+    try:
+        # The copy keeps the stored hashes as they are; the salt is not needed for it.
+        store = PostgresStore(settings.database_url.get_secret_value(), "")
+    except StoreUnavailable as exc:
+        return _fail(str(exc), 1)
+    try:
+        copied = migrate_feedback(source, store)
+    except MigrationError as exc:
+        return _fail(str(exc))
+    finally:
+        store.close()
+    counts = ", ".join(f"{table} {n}" for table, n in copied.target.items())
+    print(f"copied {source} into PostgreSQL at {store.where}: {counts} (counts checked on both sides)")
     return 0
 
 
@@ -341,7 +379,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
+    from bot.core.postgres_store import StoreUnavailable
     from bot.telegram.app import run_bot
+    from bot.telegram.replicas import RedisUnavailable
 
     settings.token()  # fail fast, before loading the model, on a missing or malformed token
     settings.check_webhook()
@@ -352,6 +392,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except TelegramNetworkError as exc:
         # Exit 1, not 2: a supervisor (systemd Restart=on-failure, Docker restart policy) should try again.
         return _fail(f"cannot reach the Bot API at {settings.telegram_api_url} after retries: {exc.message}", 1)
+    except (RedisUnavailable, StoreUnavailable) as exc:
+        return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return 0
 
@@ -381,6 +423,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "run": cmd_run,
     "report": cmd_report,
+    "migrate-feedback": cmd_migrate_feedback,
     "topics": cmd_topics,
     "bench": cmd_bench,
     "web": cmd_web,
@@ -442,6 +485,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="unanswered questions, voted-down passages, answer rate by day")
     r.add_argument("--since", help="YYYY-MM-DD")
     r.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    mf = sub.add_parser("migrate-feedback", help="copy the SQLite feedback file into the PostgreSQL of DATABASE_URL")
+    mf.add_argument("sqlite", nargs="?", help="the SQLite file (default: DATA_DIR/feedback.sqlite3)")
     b = sub.add_parser("bench", help="cold start, memory, latency, throughput and index build, beside their floors")
     b.add_argument("--questions", help="question file (JSON lines) for latency; default: the knowledge base's"
                                        " curated questions (knowledge/hints.toml)")

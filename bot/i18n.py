@@ -1,12 +1,14 @@
 """Interface languages: every string a user reads lives in the gettext catalogues under bot/locales/.
 
 Message ids are English; `kk` (the default) and `ru` translate them.  Quotes are never translated: they
-stay in the language of the source text.  The catalogues are compiled (.po → .mo) by scripts/setup.
+stay in the language of the source text.  The catalogues are compiled (.po → .mo) at install or build
+time (bot/i18n_compile.py); where that did not happen they are compiled in memory, never written here.
 """
 
 from __future__ import annotations
 
 import gettext
+import io
 from functools import cache
 from pathlib import Path
 
@@ -20,11 +22,13 @@ DEFAULT_LANGUAGE = "kk"
 def translator(lang: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    if not (LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").exists():
-        from bot.i18n_compile import compile_all
+    mo = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    po = mo.with_suffix(".po")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        return gettext.translation(DOMAIN, LOCALES, languages=[lang])
+    from bot.i18n_compile import catalog_bytes
 
-        compile_all()
-    return gettext.translation(DOMAIN, LOCALES, languages=[lang])
+    return gettext.GNUTranslations(io.BytesIO(catalog_bytes(po)))
 
 
 def gettext_for(lang: str = DEFAULT_LANGUAGE):

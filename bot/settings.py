@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     throttle_per_seconds: float = Field(default=10.0, gt=0)
     throttle_backlog: int = Field(default=3, ge=0, description="messages over the burst that wait their turn")
     max_question_chars: int = Field(default=1000, ge=50)
+    # Scale-out (deploy/README.md, "More than one machine").  Neither set: one process, SQLite in DATA_DIR,
+    # state in memory, exactly the embedded default.
+    redis_url: SecretStr | None = Field(default=None, description="redis://… shared by every replica: "
+                                        "FSM state, per-user ordering, throttling")
+    database_url: SecretStr | None = Field(default=None, description="postgresql://… feedback store instead of "
+                                           "the SQLite file")
     api_retry_budget: float = Field(default=900.0, gt=0,
                                     description="seconds one Bot API request may spend retrying (outages, 429, 5xx)")
     api_outbox_size: int = Field(default=1000, ge=1, description="answers that may wait for the Bot API to return")
@@ -61,6 +67,25 @@ class Settings(BaseSettings):
             return [int(x) for x in re.split(r"[,\s]+", v.strip()) if x]
         if isinstance(v, int):
             return [v]
+        return v
+
+    @field_validator("redis_url", "database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (the only database besides the embedded SQLite)")
         return v
 
     @field_validator("telegram_api_url", "webhook_url", "web_base_url")

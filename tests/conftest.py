@@ -5,6 +5,20 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Corpus, load_corpus
+from tests.servers import (  # noqa: F401  (fixtures: real redis-server and PostgreSQL)
+    SERVER_FIXTURES,
+    database_url,
+    postgres_server,
+    redis_server,
+    redis_url,
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a real server is marked `servers` (deselect with -m "not servers")."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
 
 
 @pytest.fixture(scope="session")

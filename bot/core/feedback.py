@@ -8,10 +8,16 @@ cost a user an answer.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
 ALL_TIME = "0000-00-00"  # sorts before every stored day
+
+# The delivery (a Telegram update id) whose handling causes the current writes, when the front end knows it.
+# A store that can records each kind of event at most once per delivery, so an update delivered twice (a
+# replica died before acknowledging it) does not count a vote twice.
+DELIVERY: ContextVar[int | None] = ContextVar("feedback_delivery", default=None)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.core.assistant import Assistant
 from bot.core.feedback import FeedbackStore
 from bot.core.throttle import MemoryLimiter, ThrottlePolicy
-from bot.i18n import DOMAIN, LOCALES, gettext_for
+from bot.i18n import DOMAIN, LANGUAGES, LOCALES, gettext_for, translator
 from bot.settings import Settings
 from bot.telegram.delivery import DeliveryPolicy, ResilientSession
 from bot.telegram.handlers import routers
@@ -49,12 +49,25 @@ def create_bot(settings: Settings, *, budget: float | None = None) -> Bot:
 
 
 def create_dispatcher(assistant: Assistant, feedback: FeedbackStore, settings: Settings) -> Dispatcher:
-    dp = Dispatcher()
+    """With REDIS_URL, per-user state, ordering, throttling and re-delivery dedup live in Redis (replicas.py)."""
+    shared = None
+    if settings.redis_url is not None:
+        from bot.telegram import replicas
+
+        url = settings.redis_url.get_secret_value()
+        redis = replicas.connect(url)
+        storage, isolation = replicas.shared_fsm(redis, settings.user_hash_salt.get_secret_value())
+        dp = Dispatcher(storage=storage, events_isolation=isolation)
+        dp.update.outer_middleware(replicas.DeliveredOnce(redis))
+        shared = replicas.RedisThrottle(redis, url, settings.throttle_burst, settings.throttle_per_seconds)
+    else:
+        dp = Dispatcher()
     dp["assistant"], dp["feedback"], dp["settings"] = assistant, feedback, settings
     i18n = I18n(path=LOCALES, default_locale="kk", domain=DOMAIN)
+    i18n.locales.update({lang: translator(lang) for lang in LANGUAGES})  # compiled in memory if no .mo exists
     language = LanguageMiddleware(i18n, feedback)
     limiter = MemoryLimiter(settings.throttle_burst, settings.throttle_per_seconds, settings.throttle_backlog)
-    throttle = ThrottlingMiddleware(ThrottlePolicy(limiter))
+    throttle = ThrottlingMiddleware(ThrottlePolicy(limiter), shared=shared, key_of=feedback.user_hash)
     for observer in (dp.message, dp.edited_message, dp.callback_query, dp.inline_query, dp.chosen_inline_result):
         observer.outer_middleware(language)
     for observer in (dp.message, dp.edited_message, dp.callback_query):
@@ -96,8 +109,7 @@ async def on_startup(bot: Bot) -> None:
 
 def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     """The assistant (corpus, model, index, study material) and the feedback store, opened once."""
-    from bot.core.salt import resolve_salt
-    from bot.core.sqlite_store import SqliteStore
+    from bot.core.stores import open_feedback
     from embeddings.engine import Engine
     from knowledge import load_corpus
     from knowledge.topics import load_quiz, load_topics, validate
@@ -106,10 +118,7 @@ def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     topics, quiz = load_topics(), load_quiz()
     validate(topics, quiz, corpus)
     engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)
-    salt = resolve_salt(settings.user_hash_salt.get_secret_value() if settings.user_hash_salt else None,
-                        settings.data_dir)
-    feedback = SqliteStore.open_checked(settings.data_dir, salt, log_questions=settings.log_questions)
-    return Assistant(engine, topics, quiz), feedback
+    return Assistant(engine, topics, quiz), open_feedback(settings)
 
 
 # -- webhook ---------------------------------------------------------------------------------------------
@@ -132,7 +141,11 @@ def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
 
     # The reading view on the same server and the same core, so the "Full text" Web App button opens it in place.
     mount(app, dp["assistant"], config_from(settings), prefix=settings.web_path)
-    GuardedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
+    # One process answers in the background after a quick 200.  Replicas answer first and acknowledge after:
+    # an update whose replica dies mid-way gets no 2xx, so Telegram delivers it again (to another replica),
+    # and a user's next update is not sent before this one is answered, which keeps the user's order.
+    GuardedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
+                          handle_in_background=settings.redis_url is None).register(app, path=settings.webhook_path)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_: web.Application) -> None:
@@ -168,6 +181,7 @@ async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackSto
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
         await bot.session.close()
+        await dp.storage.close()
         assistant.shutdown()
         feedback.close()
 
@@ -182,8 +196,24 @@ async def _check_token(settings: Settings) -> None:
         await bot.session.close()
 
 
+async def _check_redis(settings: Settings) -> None:
+    """Reach Redis before loading the model, so a wrong REDIS_URL is one line at once, not a late failure."""
+    if settings.redis_url is None:
+        return
+    from bot.telegram.replicas import RedisUnavailable, connect
+
+    redis = connect(settings.redis_url.get_secret_value())
+    try:
+        await redis.ping()
+    except Exception as exc:
+        raise RedisUnavailable(f"REDIS_URL: cannot reach Redis ({type(exc).__name__})") from None
+    finally:
+        await redis.aclose()
+
+
 def run_bot(settings: Settings) -> int:
     asyncio.run(_check_token(settings))
+    asyncio.run(_check_redis(settings))
     assistant, feedback = open_core(settings)
     asyncio.run(_serve(settings, assistant, feedback))
     return 0

@@ -45,15 +45,23 @@ class ThrottlingMiddleware(BaseMiddleware):
     """Applies `bot.core.throttle.ThrottlePolicy`: a burst goes through, a small backlog waits its turn, a flood
     is told once; a refused button press is still answered, so its spinner stops."""
 
-    def __init__(self, policy: ThrottlePolicy) -> None:
+    def __init__(self, policy: ThrottlePolicy, *, shared: Any = None,
+                 key_of: Callable[[int], str] | None = None) -> None:
+        # `shared` (replicas.RedisThrottle) replaces the in-process policy when replicas share Redis; it counts
+        # users by `key_of(user id)`, the feedback store's salted hash, and never makes a message wait.
         self.policy = policy
+        self.shared = shared
+        self.key_of = key_of or str
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         user = _user(event)
         if user is None or isinstance(event, InlineQuery):
             return await handler(event, data)
-        decision = self.policy.decide(str(user.id))
+        if self.shared is not None:
+            decision = await self.shared.decide(self.key_of(user.id))
+        else:
+            decision = self.policy.decide(str(user.id))
         if decision.action == "wait":
             await asyncio.sleep(decision.delay)
         if decision.action != "refuse":

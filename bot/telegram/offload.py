@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,8 @@ T = TypeVar("T")
 
 
 async def offload(fn: Callable[..., T], *args: Any) -> T:
-    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+    # The caller's context goes along (feedback.DELIVERY: which update a write belongs to).
+    return await asyncio.get_running_loop().run_in_executor(None, contextvars.copy_context().run, fn, *args)
 
 
 # Feedback writes get their own thread: a write waiting out another process's lock never holds up the
@@ -32,7 +34,7 @@ def remember(fn: Callable[..., bool], *args: Any) -> None:
     if len(_pending) >= MAX_PENDING_WRITES:
         log.error("feedback write dropped: %d writes already waiting", len(_pending))
         return
-    future = asyncio.get_running_loop().run_in_executor(_WRITER, fn, *args)
+    future = asyncio.get_running_loop().run_in_executor(_WRITER, contextvars.copy_context().run, fn, *args)
     _pending.add(future)
     future.add_done_callback(_finished)
 

@@ -34,7 +34,8 @@ def _bad_body(reason: str) -> web.Response:
 class GuardedRequestHandler(SimpleRequestHandler):
     """`SimpleRequestHandler` (secret checked, background handling) that validates before it dispatches."""
 
-    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+    async def _parse(self, bot: Bot, request: web.Request) -> Update | web.Response:
+        """The update, or the answer to give instead: 400 for what is not an update, 200 for one we cannot read."""
         body = await request.read()
         try:
             data: Any = json.loads(body)
@@ -43,14 +44,27 @@ class GuardedRequestHandler(SimpleRequestHandler):
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return _bad_body("not a Telegram update (no integer update_id)")
         try:
-            update = Update.model_validate(data, context={"bot": bot})
+            return Update.model_validate(data, context={"bot": bot})
         except ValidationError as exc:
             log.warning("webhook: update %d has a shape this bot cannot read (%d problem(s)); ignored",
                         data["update_id"], exc.error_count())
             return web.json_response({})
+
+    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+        update = await self._parse(bot, request)
+        if isinstance(update, web.Response):
+            return update
         task = asyncio.create_task(self._feed(bot, update))
         self._background_feed_update_tasks.add(task)
         task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({})
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        """Replicas (`handle_in_background=False`): the same checks, then answer before acknowledging."""
+        update = await self._parse(bot, request)
+        if isinstance(update, web.Response):
+            return update
+        await self._feed(bot, update)
         return web.json_response({})
 
     async def _feed(self, bot: Bot, update: Update) -> None:
