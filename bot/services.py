@@ -17,7 +17,8 @@ from knowledge.topics import QuizQuestion, Topic
 
 log = logging.getLogger(__name__)
 
-# Retrieval threads: torch already uses the cores within one query, two workers keep the queue moving.
+# Retrieval threads: each query runs onnxruntime on one thread (embeddings.onnx_encoder.THREADS), so two workers
+# use both cores and keep the queue moving.
 RETRIEVAL_WORKERS = 2
 
 
