@@ -6,7 +6,7 @@ in production. Any other value is a local sentence-transformers folder or a hub 
 result is a plain ``SentenceTransformer`` on CPU; callers encode with ``prompt_name="query"`` for user
 questions and ``prompt_name="passage"`` for resolution text, which this module guarantees to exist.
 
-Serving uses :func:`load_encoder` instead: the same model exported once to int8 ONNX through
+Serving uses :func:`load_encoder` instead: the same model exported once to ONNX through
 sentence-transformers' ONNX backend (:mod:`embeddings.onnx_export`, cached in ``data_dir/models/onnx``)
 and run by onnxruntime without importing torch (:mod:`embeddings.onnx_encoder`). Index manifests record
 :func:`encoder_id`, so switching encoders rebuilds the index instead of mixing vectors.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from embeddings.convert import EMBEDDED_MODEL_ID, PASSAGE_PROMPT, QUERY_PROMPT, ensure_embedded_model
 from embeddings.onnx_encoder import OnnxEncoder, UnsupportedModel
-from embeddings.onnx_export import QUANTIZATION, export_in_child, is_exported, onnx_file_name
+from embeddings.onnx_export import export_in_child, is_exported, onnx_file_name, runtime_name
 
 if TYPE_CHECKING:  # importing sentence-transformers costs seconds and ~270 MB; only load_model needs it
     from sentence_transformers import SentenceTransformer
@@ -56,8 +56,8 @@ def model_id(name: str) -> str:
 
 
 def encoder_id(name: str) -> str:
-    """:func:`model_id` plus how it is run: vectors of the int8 export differ slightly from fp32 ones."""
-    return f"{model_id(name)}+onnx-{QUANTIZATION}"
+    """:func:`model_id` plus how it is run: vectors of an int8 export differ from fp32 ones."""
+    return f"{model_id(name)}+{runtime_name()}"
 
 
 def _source(name: str, data_dir: Path) -> str:
@@ -88,7 +88,7 @@ def onnx_folder(name: str, data_dir: Path) -> Path:
 
 
 def ensure_onnx_export(name: str, data_dir: Path) -> Path:
-    """The int8 ONNX export of ``name`` in ``data_dir``, made first (in a child process) if missing or stale.
+    """The ONNX export of ``name`` in ``data_dir``, made first (in a child process) if missing or stale.
 
     A lock serialises concurrent first starts (bot + indexer), as for the embedded model's conversion.
     """
@@ -104,7 +104,7 @@ def ensure_onnx_export(name: str, data_dir: Path) -> Path:
 
 
 def load_encoder(name: str, data_dir: Path) -> OnnxEncoder | SentenceTransformer:
-    """What serves and indexes ``name``: its int8 ONNX export, run without torch when its modules allow.
+    """What serves and indexes ``name``: its ONNX export, run without torch when its modules allow.
 
     A folder whose modules :class:`OnnxEncoder` does not run (say, a Dense head) is served by
     sentence-transformers' own ONNX backend on the same export, which imports torch.

@@ -1,7 +1,7 @@
 """Serve a sentence-transformers folder's exported ONNX graph with onnxruntime and ``tokenizers``, without torch.
 
 Why: the serving process only ever embeds short questions, and importing torch + transformers costs more
-memory than the whole int8 model. The folder is the one :mod:`embeddings.onnx_export` wrote through
+memory than the model itself. The folder is the one :mod:`embeddings.onnx_export` wrote through
 sentence-transformers' ONNX backend, and this module reads its configuration the way
 sentence-transformers does: ``modules.json`` (Transformer → Pooling → optional Normalize),
 ``sentence_bert_config.json`` (max length, lower-casing), ``1_Pooling/config.json`` (mean or CLS,
@@ -89,6 +89,8 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         # No arena: a batch of long passages (index build) would otherwise keep its peak allocation for life.
         options.enable_cpu_mem_arena = False
+        # Pre-packed copies of the weights would double the encoder's resident size for a few % of speed.
+        options.add_session_config_entry("session.disable_prepacking", "1")
         self.session = ort.InferenceSession(str(folder / onnx_file), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         outputs = [o.name for o in self.session.get_outputs()]
