@@ -63,6 +63,7 @@ def _weights_beside(graph: Path) -> None:
     model = onnx.load(str(graph))
     onnx.save_model(model, str(graph), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=graph.name + "_data", size_threshold=1024)
+    (graph.parent / (graph.name + "_data")).chmod(0o644)  # onnx writes it 0600; the folder is readable by all
 
 
 def export_identity(source_id: str, quantization: str | None = QUANTIZATION) -> dict[str, object]:
