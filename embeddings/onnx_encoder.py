@@ -24,6 +24,9 @@ import numpy as np
 # One intra-op thread per call: the bot runs questions in a small thread pool, and onnxruntime sessions are
 # safe to call from several threads, so parallelism comes from the pool, not from threads fighting per call.
 THREADS = 1
+# Attention holds rows x heads x width² floats per layer: 32 passages of 512 tokens took the index build to
+# 2.2 GB. Batches of long texts are cut so that rows x width² stays under this (one 512-token text).
+MAX_PAIRS = 512 * 512
 
 
 class UnsupportedModel(ValueError):
@@ -144,8 +147,11 @@ class OnnxEncoder:
         prompt_length = self._prompt_length(prompt) if prompt and not self.include_prompt else 0
         order = np.argsort([-len(t) for t in prepared], kind="stable")  # similar lengths share a batch
         out: np.ndarray | None = None
-        for start in range(0, len(prepared), batch_size):
-            rows = order[start : start + batch_size]
+        start = 0
+        while start < len(prepared):
+            width = len(self.tokenizer.encode(prepared[order[start]]).ids)  # the longest left (in characters)
+            rows = order[start : start + max(1, min(batch_size, MAX_PAIRS // max(width * width, 1)))]
+            start += len(rows)
             vecs = self._embed([prepared[i] for i in rows], prompt_length)
             if out is None:
                 out = np.zeros((len(prepared), vecs.shape[1]), dtype=np.float32)
