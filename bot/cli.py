@@ -506,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.core.salt import SaltError
     from embeddings.convert import ModelConversionError
     from embeddings.datadir import DataDirError
+    from embeddings.onnx_export import OnnxExportError
 
     try:
         settings = load_settings()
@@ -516,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = cmd_default(args, settings) if args.command is None else COMMANDS[args.command](args, settings)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at interpreter exit
         return code
-    except (KnowledgeError, SettingsError, SaltError, ModelConversionError, DataDirError) as exc:
+    except (KnowledgeError, SettingsError, SaltError, ModelConversionError, OnnxExportError, DataDirError) as exc:
         return _fail(str(exc))
     except BrokenPipeError:
         # `cassbot docs | head -3`: the reader has what it wanted. Point stdout at /dev/null so the

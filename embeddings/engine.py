@@ -11,27 +11,29 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embeddings.index import DenseIndex, build_index, open_index
-from embeddings.model import load_model, model_id
+from embeddings.model import encoder_id, load_encoder
 from embeddings.retriever import Answer, Hit, Retriever
 from knowledge import Corpus
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from embeddings.onnx_encoder import OnnxEncoder
+
 log = logging.getLogger(__name__)
 INDEX_DIR = "index"
 
 
 def index_dir(data_dir: Path, model_name: str) -> Path:
-    """One index folder per model, so switching the model setting never reads the other's vectors."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model_id(model_name))[-80:]
+    """One index folder per model and encoder, so switching the model setting never reads the other's vectors."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in encoder_id(model_name))[-80:]
     return Path(data_dir) / INDEX_DIR / safe
 
 
 @dataclass
 class Engine:
     corpus: Corpus
-    model: SentenceTransformer
+    model: OnnxEncoder | SentenceTransformer
     index: DenseIndex
     retriever: Retriever
     startup_seconds: float = 0.0
@@ -39,8 +41,8 @@ class Engine:
     @classmethod
     def open(cls, corpus: Corpus, model_name: str, data_dir: Path, *, rebuild: bool = False) -> Engine:
         start = time.perf_counter()
-        model = load_model(model_name, Path(data_dir))
-        mid = model_id(model_name)
+        model = load_encoder(model_name, Path(data_dir))
+        mid = encoder_id(model_name)
         directory = index_dir(Path(data_dir), model_name)
         index = build_index(corpus, model, mid, directory) if rebuild else open_index(corpus, model, mid, directory)
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import faiss
     from sentence_transformers import SentenceTransformer
 
+    from embeddings.onnx_encoder import OnnxEncoder
+
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.faiss"
@@ -103,7 +105,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def build_index(corpus: Corpus, model: SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
+def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
     import faiss
 
     start = time.perf_counter()
@@ -171,7 +173,7 @@ def load_index(corpus: Corpus, model_id: str, directory: Path) -> DenseIndex:
     return DenseIndex(index, units, manifest)
 
 
-def open_index(corpus: Corpus, model: SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
+def open_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
     """The index for this model and corpus: loaded when valid, otherwise rebuilt with a log line why."""
     try:
         return load_index(corpus, model_id, directory)

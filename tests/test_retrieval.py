@@ -12,7 +12,7 @@ import pytest
 from embeddings.engine import CharTfidfBaseline, Engine, index_dir
 from embeddings.evaluate import evaluate, load_questions
 from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, load_index, open_index
-from embeddings.model import model_id
+from embeddings.model import encoder_id
 from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_cyrillic, stem, words
 from knowledge import Corpus
 
@@ -87,9 +87,9 @@ def test_words_split_compounds_and_drop_numbers() -> None:
 @pytest.mark.slow
 def test_index_loads_without_re_embedding(engine: Engine, corpus: Corpus, data_dir: Path) -> None:
     directory = index_dir(data_dir, "embedded")
-    loaded = load_index(corpus, model_id("embedded"), directory)
+    loaded = load_index(corpus, encoder_id("embedded"), directory)
     assert loaded.index.ntotal == engine.index.index.ntotal > len(corpus.passages)
-    assert loaded.manifest.corpus == corpus.fingerprint and loaded.manifest.model == model_id("embedded")
+    assert loaded.manifest.corpus == corpus.fingerprint and loaded.manifest.model == encoder_id("embedded")
 
 
 def _copy_index(engine: Engine, data_dir: Path, tmp_path: Path) -> Path:
@@ -105,12 +105,12 @@ def test_truncated_index_is_detected_and_rebuilt(engine: Engine, corpus: Corpus,
     blob = (d / INDEX_FILE).read_bytes()
     (d / INDEX_FILE).write_bytes(blob[: len(blob) // 2])
     with pytest.raises(StaleIndex, match="truncated or corrupt"):
-        load_index(corpus, model_id("embedded"), d)
+        load_index(corpus, encoder_id("embedded"), d)
     with caplog.at_level(logging.WARNING):
-        rebuilt = open_index(corpus, engine.model, model_id("embedded"), d)
+        rebuilt = open_index(corpus, engine.model, encoder_id("embedded"), d)
     assert "rebuilding the index" in caplog.text and "corrupt" in caplog.text
     assert rebuilt.index.ntotal == engine.index.index.ntotal
-    assert load_index(corpus, model_id("embedded"), d).index.ntotal == rebuilt.index.ntotal
+    assert load_index(corpus, encoder_id("embedded"), d).index.ntotal == rebuilt.index.ntotal
 
 
 @pytest.mark.slow
@@ -123,10 +123,10 @@ def test_index_of_another_model_or_changed_texts_is_stale(engine: Engine, corpus
     manifest["corpus"] = "0" * 16
     (d / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(StaleIndex, match="knowledge base changed"):
-        load_index(corpus, model_id("embedded"), d)
+        load_index(corpus, encoder_id("embedded"), d)
     (d / MANIFEST_FILE).write_text("{not json")
     with pytest.raises(StaleIndex, match="manifest unreadable"):
-        load_index(corpus, model_id("embedded"), d)
+        load_index(corpus, encoder_id("embedded"), d)
 
 
 # -- answers --------------------------------------------------------------------------------------------

