@@ -28,6 +28,7 @@ from embeddings.convert import (
     ensure_embedded_model,
     invalidate,
 )
+from embeddings.datadir import require_writable
 from embeddings.onnx_encoder import OnnxEncoder, UnsupportedModel
 from embeddings.onnx_export import OnnxExportError, export_in_child, is_exported, onnx_file_name, runtime_name
 
@@ -124,7 +125,7 @@ def ensure_onnx_export(name: str, data_dir: Path, *, again: bool = False) -> Pat
     folder = onnx_folder(name, data_dir)
     if not again and is_exported(folder, model_id(name)):
         return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    require_writable(folder.parent, "export the model to ONNX (done once, on first run)")
     with open(folder.parent / f".{folder.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if again or not is_exported(folder, model_id(name)):
