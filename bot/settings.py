@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     throttle_per_seconds: float = Field(default=10.0, gt=0)
     throttle_backlog: int = Field(default=3, ge=0, description="messages over the burst that wait their turn")
     max_question_chars: int = Field(default=1000, ge=50)
+    updates_in_flight: int = Field(default=16, ge=1, le=100, description=(
+        "updates handled at once: aiogram's tasks_concurrency_limit when polling, Telegram's max_connections "
+        "for a webhook; the rest wait at Telegram, so a flood costs time, not memory"))
     # Scale-out (deploy/README.md, "More than one machine").  Neither set: one process, SQLite in DATA_DIR,
     # state in memory, exactly the embedded default.
     redis_url: SecretStr | None = Field(default=None, description="redis://… shared by every replica: "

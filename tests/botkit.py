@@ -56,7 +56,10 @@ async def running_bot(engine: Engine, tmp_path: Path, *, poll_timeout: float | N
     async with FakeBotAPI() as api:
         wiring = make_wiring(engine, tmp_path, api.base_url, **overrides)
         bot, dp = create_bot(wiring.settings), wiring.dispatcher()
-        polling: dict[str, Any] = {} if poll_timeout is None else {"timeout": poll_timeout}
+        # As the bot polls (bot.telegram.app): at most UPDATES_IN_FLIGHT updates handled at once.
+        polling: dict[str, Any] = {"tasks_concurrency_limit": wiring.settings.updates_in_flight}
+        if poll_timeout is not None:
+            polling["timeout"] = poll_timeout
         async with api.polling(dp, bot, **polling):
             yield api, wiring
         await drain()  # feedback is written in the background after each answer: let it land before reads

@@ -151,7 +151,8 @@ def build_webhook_app(dp: Dispatcher, bot: Bot) -> web.Application:
     async def set_webhook(_: web.Application) -> None:
         await bot.set_webhook(f"{settings.webhook_url}{settings.webhook_path}", secret_token=secret,
                               drop_pending_updates=settings.drop_pending_updates,
-                              allowed_updates=dp.resolve_used_update_types())
+                              allowed_updates=dp.resolve_used_update_types(),
+                              max_connections=settings.updates_in_flight)
 
     if settings.webhook_url:
         app.on_startup.append(set_webhook)
@@ -178,7 +179,8 @@ async def _serve(settings: Settings, assistant: Assistant, feedback: FeedbackSto
             await runner.cleanup()
         else:
             await bot.delete_webhook(drop_pending_updates=settings.drop_pending_updates)
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(),
+                                   tasks_concurrency_limit=settings.updates_in_flight)
     finally:
         await bot.session.close()
         await dp.storage.close()
