@@ -3,7 +3,7 @@
 One run measures, on this machine and at this moment (ratios matter more than seconds — machines are noisy):
 * cold start: a fresh process from spawn to "ready to answer" (model and built index loaded, one answer
   given), beside a fresh process that only imports what the serving path imports (the same project modules,
-  onnxruntime, tokenizers, faiss — no torch: the serving child checks that it never imported it);
+  onnxruntime, sentencepiece, faiss — no torch: the serving child checks that it never imported it);
 * resident memory of that serving process, beside the bare import's, and its peak (VmHWM) after a burst of
   1,000 updates through the real bot and the fake Bot API (tests/fake_bot_api.py; skipped where it is absent);
 * end-to-end latency (question → rendered Telegram message) p50/p95 over a question file, beside the
@@ -59,7 +59,7 @@ _BARE = """
 import time, sys
 t0 = time.perf_counter()
 import bot.cli, bot.settings, bot.telegram.app, bot.telegram.views, embeddings.engine, knowledge, bot.i18n
-import onnxruntime, tokenizers, faiss
+import onnxruntime, sentencepiece, faiss
 print(json.dumps({"ready": True, "import_s": time.perf_counter() - t0, "rss_mb": rss()}), flush=True)
 """
 _OPEN = """
