@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from knowledge import Corpus, load_corpus
@@ -27,16 +29,23 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory):
-    """One data directory per test session: the embedded model is converted and indexed once."""
-    return tmp_path_factory.mktemp("data")
+def _cached_engine(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory):
+    """The real embedded model and index, made once per machine and reused while valid (tests/engine_cache.py)."""
+    from tests.engine_cache import open_cached_engine
+
+    data = tmp_path_factory.mktemp("data")
+    return open_cached_engine(corpus, data), data
 
 
 @pytest.fixture(scope="session")
-def engine(corpus: Corpus, data_dir):
-    from embeddings.engine import Engine
+def data_dir(_cached_engine) -> Path:
+    """One data directory per test session, holding the converted model, its ONNX export and the index."""
+    return _cached_engine[1]
 
-    return Engine.open(corpus, "embedded", data_dir)
+
+@pytest.fixture(scope="session")
+def engine(_cached_engine):
+    return _cached_engine[0]
 
 
 @pytest.fixture(scope="session")
