@@ -16,7 +16,8 @@ What keeps a stale cache from letting a test pass wrongly:
 * a seal lists every file's size and mtime (ns): a file changed in place since the seal (which no code
   path should do) makes the whole folder be made again.
 Tests never write into the cache itself: each session gets a fresh data directory whose files are hard
-links to the sealed ones (new files, like the feedback database, stay in that directory).  A lock file
+links to the sealed ones, or copies where /tmp is another filesystem (new files, like the feedback database,
+stay in that directory).  A lock file
 serialises concurrent sessions (pytest-xdist workers, two runs at once).
 """
 
@@ -111,5 +112,8 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
         for name in files:
             target = data_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(folder / name, target)
+            try:
+                os.link(folder / name, target)
+            except OSError:  # another filesystem (a tmpfs /tmp): a copy, which also leaves the cache alone
+                shutil.copy2(folder / name, target)
     return engine
