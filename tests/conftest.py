@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from knowledge import Corpus, load_corpus
@@ -13,12 +16,38 @@ from tests.servers import (  # noqa: F401  (fixtures: real redis-server and Post
     redis_url,
 )
 
+# The longest tests (each 15-40 s, mostly child processes and waits), started first: pytest-xdist hands out
+# work in collection order, so two workers then finish at about the same time instead of one waiting for the
+# other's late long test.
+RUN_FIRST = ("tests/test_replicas.py::", "tests/test_bench.py::test_bench_command_prints_every_figure",
+             "tests/test_delivery.py::test_no_answer_is_lost_or_doubled_under_bot_api_faults",
+             "tests/test_retrieval.py::test_calibration_set_figures_stay_above_the_floor",
+             "tests/test_hostile.py::test_start_up_failures_are_one_line_without_the_token")
+
+
+# Files whose tests share an expensive start (torch and the PyTorch model; chromium) run on one xdist worker,
+# so that start is paid once, as are the servers (redis-server, PostgreSQL) of the `servers` tests.
+XDIST_GROUPS = {"test_convert.py": "pytorch", "test_onnx.py": "pytorch", "test_web_browser.py": "browser"}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses a real server is marked `servers` (deselect with -m "not servers")."""
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.servers)
+            item.add_marker(pytest.mark.xdist_group("servers"))
+        elif item.path.name in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[item.path.name]))
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(RUN_FIRST) if item.nodeid.startswith(prefix)), len(RUN_FIRST))
+
+    items.sort(key=rank)  # stable: everything else keeps its order
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (the default, see pyproject.toml): one worker per core, at most 4 (each holds the model)."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +56,23 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory):
-    """One data directory per test session: the embedded model is converted and indexed once."""
-    return tmp_path_factory.mktemp("data")
+def _cached_engine(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory):
+    """The real embedded model and index, made once per machine and reused while valid (tests/engine_cache.py)."""
+    from tests.engine_cache import open_cached_engine
+
+    data = tmp_path_factory.mktemp("data")
+    return open_cached_engine(corpus, data), data
 
 
 @pytest.fixture(scope="session")
-def engine(corpus: Corpus, data_dir):
-    from embeddings.engine import Engine
+def data_dir(_cached_engine) -> Path:
+    """One data directory per test session, holding the converted model, its ONNX export and the index."""
+    return _cached_engine[1]
 
-    return Engine.open(corpus, "embedded", data_dir)
+
+@pytest.fixture(scope="session")
+def engine(_cached_engine):
+    return _cached_engine[0]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import asyncio
 import os
 import random
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -99,16 +100,34 @@ async def _run_cassbot(env: dict[str, str]) -> tuple[int, str]:
     return proc.returncode or 0, out.decode()
 
 
+@async_test(timeout=60)
+async def test_the_start_up_check_retries_for_its_own_short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not for the answers' budget (900 s by default): for STARTUP_CHECK_SECONDS (here shortened to 1 s)."""
+    from aiogram.exceptions import TelegramNetworkError
+
+    from bot.settings import Settings
+    from bot.telegram import app
+
+    monkeypatch.setattr(app, "STARTUP_CHECK_SECONDS", 1.0)
+    settings = Settings(_env_file=None, bot_token="123456789:" + "W" * 35, telegram_api_url="http://127.0.0.1:9")
+    assert settings.api_retry_budget >= 60
+    started = time.monotonic()
+    with pytest.raises(TelegramNetworkError):
+        await app._check_token(settings)
+    assert time.monotonic() - started < 15
+
+
 @async_test(timeout=300)
 async def test_start_up_failures_are_one_line_without_the_token(engine: Engine, data_dir: Path) -> None:
     """A token Telegram rejects stops with 2 (don't restart); an unreachable Bot API with 1 (do restart)."""
     wrong = "123456789:" + "W" * 35
     async with FakeBotAPI() as api:  # its own token differs, so it answers 401 like Telegram
-        code, out = await _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.base_url,
-                                        "DATA_DIR": str(data_dir)})
+        # Both at once; the unreachable one retries for min(API_RETRY_BUDGET, 20 s): a 2 s budget here.
+        (code, out), (code2, out2) = await asyncio.gather(
+            _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.base_url, "DATA_DIR": str(data_dir)}),
+            _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": "http://127.0.0.1:9", "DATA_DIR": str(data_dir),
+                          "API_RETRY_BUDGET": "2"}))
     assert code == 2 and "rejected BOT_TOKEN" in out
     assert "Traceback" not in out and wrong not in out and "W" * 35 not in out
-    code, out = await _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": "http://127.0.0.1:9",
-                                    "DATA_DIR": str(data_dir)})
-    assert code == 1 and "cannot reach the Bot API" in out
-    assert "Traceback" not in out and "W" * 35 not in out
+    assert code2 == 1 and "cannot reach the Bot API" in out2
+    assert "Traceback" not in out2 and "W" * 35 not in out2

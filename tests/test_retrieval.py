@@ -7,11 +7,12 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from embeddings.engine import CharTfidfBaseline, Engine, index_dir
 from embeddings.evaluate import evaluate, load_questions
-from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, load_index, open_index
+from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, build_index, load_index, open_index
 from embeddings.model import encoder_id
 from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_cyrillic, stem, words
 from knowledge import Corpus
@@ -92,6 +93,13 @@ def test_index_loads_without_re_embedding(engine: Engine, corpus: Corpus, data_d
     assert loaded.manifest.corpus == corpus.fingerprint and loaded.manifest.model == encoder_id("embedded")
 
 
+def one_passage(corpus: Corpus) -> Corpus:
+    """The first passage of several sentences, with its document and hints: a tiny index built like the whole one."""
+    passage = next(p for p in corpus.passages if not p.deleted and len(p.sentences) > 1)
+    return Corpus([corpus.document(passage.doc_id)], [passage],
+                  hints={passage.id: corpus.hints[passage.id]} if passage.id in corpus.hints else {})
+
+
 def _copy_index(engine: Engine, data_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "idx"
     shutil.copytree(index_dir(data_dir, "embedded"), target)
@@ -106,11 +114,19 @@ def test_truncated_index_is_detected_and_rebuilt(engine: Engine, corpus: Corpus,
     (d / INDEX_FILE).write_bytes(blob[: len(blob) // 2])
     with pytest.raises(StaleIndex, match="truncated or corrupt"):
         load_index(corpus, encoder_id("embedded"), d)
+    # The rebuild on a one-passage index: the same detection and code path, without re-embedding the corpus.
+    small = one_passage(corpus)
+    d = tmp_path / "small"
+    built = build_index(small, engine.model, encoder_id("embedded"), d)
+    blob = (d / INDEX_FILE).read_bytes()
+    (d / INDEX_FILE).write_bytes(blob[: len(blob) // 2])
     with caplog.at_level(logging.WARNING):
-        rebuilt = open_index(corpus, engine.model, encoder_id("embedded"), d)
+        rebuilt = open_index(small, engine.model, encoder_id("embedded"), d)
     assert "rebuilding the index" in caplog.text and "corrupt" in caplog.text
-    assert rebuilt.index.ntotal == engine.index.index.ntotal
-    assert load_index(corpus, encoder_id("embedded"), d).index.ntotal == rebuilt.index.ntotal
+    assert rebuilt.index.ntotal == built.index.ntotal > len(small.passages)
+    assert np.allclose(rebuilt.index.reconstruct_n(0, rebuilt.index.ntotal),
+                       built.index.reconstruct_n(0, built.index.ntotal), atol=1e-5)
+    assert load_index(small, encoder_id("embedded"), d).index.ntotal == rebuilt.index.ntotal
 
 
 @pytest.mark.slow
