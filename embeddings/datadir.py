@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,3 +27,17 @@ def require_writable(folder: Path, purpose: str) -> None:
     except OSError as exc:
         raise DataDirError(f"{folder} is not writable ({exc.strerror}): to {purpose}, make DATA_DIR writable"
                            " or point it elsewhere") from None
+
+
+def swap_in(tmp: Path, dest: Path) -> None:
+    """Put the finished folder ``tmp`` at ``dest`` by renames, so a reader sees the old folder or the new one.
+
+    An existing ``dest`` is moved aside first and deleted after the new one is in place.
+    """
+    if dest.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
+        dest.rename(old / "model")
+        tmp.rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(dest)

@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from embeddings.datadir import swap_in
+
 # None: serve the fp32 graph, whose vectors equal the PyTorch model's (cosine 1.0000). A name such as
 # "avx512_vnni" or "avx2" quantises it to int8 with export_dynamic_quantized_onnx_model: a quarter of the
 # memory and faster, but with e5-small it moved R@1 on the holdout file by up to 0.13 per tag (README,
@@ -125,13 +127,7 @@ def export_onnx(source: str, dest: Path, source_id: str, quantization: str | Non
             raise OnnxExportError(f"export of {source!r} wrote no {onnx_file_name(quantization)}")
         _sentencepiece_beside(tmp)
         (tmp / MARKER_FILE).write_text(json.dumps(export_identity(source_id, quantization), indent=2) + "\n")
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-            dest.rename(old / "model")
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

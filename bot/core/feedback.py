@@ -47,6 +47,22 @@ class DayCounts:
     down: int
 
 
+class EventWrites:
+    """The named writes of answers and refusals, in terms of a store's own ``record(event)``: one definition for
+    the SQLite and the PostgreSQL store."""
+
+    def record(self, event: Event) -> bool:
+        raise NotImplementedError
+
+    def record_answer(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
+                      question: str) -> bool:
+        return self.record(Event("answer", user_hash, lang, passages, confidence, question))
+
+    def record_refusal(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
+                       question: str) -> bool:
+        return self.record(Event("abstain", user_hash, lang, passages, confidence, question))
+
+
 class FeedbackStore(Protocol):
     """Named reads and writes of the feedback a front end collects.
 

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from bot.core.feedback import ALL_TIME, DELIVERY, DayCounts, Event, QuizAnswer
+from bot.core.feedback import ALL_TIME, DELIVERY, DayCounts, Event, EventWrites, QuizAnswer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,7 +91,7 @@ def utc_day(ts: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(ts))
 
 
-class PostgresStore:
+class PostgresStore(EventWrites):
     def __init__(self, url: str, salt: str, *, log_questions: bool = False, pool_size: int = 4) -> None:
         self._url = url
         self._salt = salt.encode()
@@ -159,14 +159,6 @@ class PostgresStore:
         return self._call(self._pool.fetch(sql, *args))
 
     # -- writes ----------------------------------------------------------------------------------------
-    def record_answer(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
-                      question: str) -> bool:
-        return self.record(Event("answer", user_hash, lang, passages, confidence, question))
-
-    def record_refusal(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
-                       question: str) -> bool:
-        return self.record(Event("abstain", user_hash, lang, passages, confidence, question))
-
     def record_vote(self, user_hash: str, lang: str, passage_id: str, up: bool) -> bool:
         return self.record(Event("vote", user_hash, lang, (passage_id,), vote=1 if up else -1))
 

