@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from embeddings.engine import Engine
     from embeddings.retriever import Hit
 
-# Retrieval threads: each query runs onnxruntime on one thread (embeddings.onnx_encoder.THREADS), so two workers
-# use both cores and keep the queue moving.
+# Retrieval threads: two workers keep the queue moving; each query's onnxruntime call shares the session's two
+# intra-op threads (embeddings.onnx_encoder.THREADS).
 RETRIEVAL_WORKERS = 2
 OTHERS = 3  # other passages offered beside an answer
 SUGGESTED = 3  # passages whose curated question is suggested after a near miss
