@@ -1,4 +1,4 @@
-"""Serve a sentence-transformers folder's exported ONNX graph with onnxruntime and ``tokenizers``, without torch.
+"""Serve a sentence-transformers folder's exported ONNX graph with onnxruntime, without torch.
 
 Why: the serving process only ever embeds short questions, and importing torch + transformers costs more
 memory than the model itself. The folder is the one :mod:`embeddings.onnx_export` wrote through
@@ -10,13 +10,14 @@ module (a Dense head, another pooling) is refused with :class:`UnsupportedModel`
 it through ``SentenceTransformer(..., backend="onnx")`` instead.
 
 :meth:`OnnxEncoder.encode` takes the subset of ``SentenceTransformer.encode``'s arguments the project uses,
-so the index builder and the retriever do not care which of the two they hold.
+so the index builder and the retriever do not care which of the two they hold. Text is tokenised by the export's
+SentencePiece twin of the tokenizer (:mod:`embeddings.sentencepiece_model`) when it has one, else by ``tokenizers``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,18 +87,18 @@ class OnnxEncoder:
         pad = pad.get("content") if isinstance(pad, dict) else pad
         twin = (folder / onnx_file).parent / sentencepiece_model.FILE_NAME
         self.tokenizer = None  # tokenizers.Tokenizer, when there is no SentencePiece twin
-        self._sentencepiece: sentencepiece_model.SentencePieceIds | None = None
         if twin.is_file():  # the export's SentencePiece twin: the same ids, a sixth of the memory
-            self._sentencepiece = sentencepiece_model.SentencePieceIds(twin, folder / "tokenizer.json",
-                                                                       self.max_seq_length)
-            self.pad_id = (self._sentencepiece.piece_id(pad) if isinstance(pad, str) else None) or 0
+            pieces = sentencepiece_model.SentencePieceIds(twin, self.max_seq_length)
+            self._tokenize: Callable[[list[str]], list[list[int]]] = lambda texts: [pieces.ids(t) for t in texts]
+            self.pad_id = (pieces.piece_id(pad) if isinstance(pad, str) else None) or 0
         else:
             from tokenizers import Tokenizer
 
-            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            self.tokenizer.no_padding()
-            self.tokenizer.enable_truncation(self.max_seq_length)
-            self.pad_id = (self.tokenizer.token_to_id(pad) if isinstance(pad, str) else None) or 0
+            tok = self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tok.no_padding()
+            tok.enable_truncation(self.max_seq_length)
+            self._tokenize = lambda texts: [e.ids for e in tok.encode_batch(texts)]
+            self.pad_id = (tok.token_to_id(pad) if isinstance(pad, str) else None) or 0
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -120,26 +121,13 @@ class OnnxEncoder:
     def _prompt_length(self, prompt: str) -> int:
         """Tokens the prompt occupies at the start (sentence-transformers: its ids minus the final special)."""
         if prompt not in self._prompt_lengths:
-            self._prompt_lengths[prompt] = len(self._ids(prompt.strip())) - 1
+            self._prompt_lengths[prompt] = len(self._tokenize([prompt.strip()])[0]) - 1
         return self._prompt_lengths[prompt]
 
-    def _ids(self, text: str) -> list[int]:
-        if self._sentencepiece is not None:
-            return self._sentencepiece.ids(text)
-        assert self.tokenizer is not None
-        return self.tokenizer.encode(text).ids
-
-    def _ids_batch(self, texts: list[str]) -> list[list[int]]:
-        if self._sentencepiece is not None:
-            return [self._sentencepiece.ids(t) for t in texts]
-        assert self.tokenizer is not None
-        return [e.ids for e in self.tokenizer.encode_batch(texts)]
-
-    def _embed(self, texts: list[str], prompt_length: int) -> np.ndarray:
-        encodings = self._ids_batch(texts)
+    def _embed(self, encodings: list[list[int]], prompt_length: int) -> np.ndarray:
         width = max(len(e) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
         ids[:] = self.pad_id
         for row, e in enumerate(encodings):
             ids[row, : len(e)] = e
@@ -170,14 +158,15 @@ class OnnxEncoder:
         if self.lower_case:
             prepared = [t.lower() for t in prepared]
         prompt_length = self._prompt_length(prompt) if prompt and not self.include_prompt else 0
+        tokens = self._tokenize(prepared)  # once; batches are then cut from these ids
         order = np.argsort([-len(t) for t in prepared], kind="stable")  # similar lengths share a batch
         out: np.ndarray | None = None
         start = 0
         while start < len(prepared):
-            width = len(self._ids(prepared[order[start]]))  # the longest left (in characters)
+            width = len(tokens[order[start]])  # the longest left (in characters)
             rows = order[start : start + max(1, min(batch_size, MAX_PAIRS // max(width * width, 1)))]
             start += len(rows)
-            vecs = self._embed([prepared[i] for i in rows], prompt_length)
+            vecs = self._embed([tokens[i] for i in rows], prompt_length)
             if out is None:
                 out = np.zeros((len(prepared), vecs.shape[1]), dtype=np.float32)
             out[rows] = vecs

@@ -3,8 +3,8 @@
 Why: serving the PyTorch model costs ~270 MB for torch and transformers alone and runs each matmul in
 fp32 on two shared cores. sentence-transformers' own ONNX backend exports the transformer through
 optimum (``backend="onnx"``), optionally quantised to int8 by ``export_dynamic_quantized_onnx_model``
-(see :data:`QUANTIZATION`); :mod:`embeddings.onnx_encoder` then serves the result with onnxruntime and
-``tokenizers``, without torch.
+(see :data:`QUANTIZATION`); :mod:`embeddings.onnx_encoder` then serves the result with onnxruntime and the
+SentencePiece twin of the tokenizer written beside it, without torch.
 
 This module needs torch, transformers and optimum; it runs at build/convert time (``cassbot build``, or
 a child process on the first start of a data dir without an export), never inside the serving process.
@@ -30,7 +30,8 @@ from embeddings.datadir import swap_in
 # memory and faster, but with e5-small it moved R@1 on the holdout file by up to 0.13 per tag (README,
 # "Speed and memory"; /work/coord/onnx-eval.md), against a limit of 0.01, so it is not the default.
 QUANTIZATION: str | None = None
-EXPORT_FORMAT = 2  # bump when the exported folder changes, so data dirs re-export once (2: SentencePiece model)
+EXPORT_FORMAT = 3  # bump when the exported folder changes, so data dirs re-export once (2: SentencePiece model;
+# 3: its template as bos/eos pieces)
 MARKER_FILE = "onnx_export.json"
 ONNX_SUBDIR = "onnx"
 # The fp32 graph sentence-transformers/optimum writes; deleted after an int8 quantisation (4x its size).

@@ -26,7 +26,9 @@ class NotSentencePiece(ValueError):
 
 
 def build(tokenizer_json: Path) -> bytes:
-    """A serialised SentencePiece ``ModelProto`` with the pieces, scores and normaliser of ``tokenizer_json``."""
+    """A serialised SentencePiece ``ModelProto`` with the pieces, scores, normaliser and template of
+    ``tokenizer_json``. The template (one special token before the text, one after: XLM-R's ``<s>`` … ``</s>``)
+    is recorded as the model's bos and eos pieces, so serving reads nothing but this file."""
     from sentencepiece import sentencepiece_model_pb2 as pb
 
     spec = json.loads(Path(tokenizer_json).read_text(encoding="utf-8"))
@@ -36,14 +38,17 @@ def build(tokenizer_json: Path) -> bytes:
     if (model.get("type") != "Unigram" or model.get("byte_fallback") or len(charsmaps) != 1
             or pre.get("type") != "Metaspace" or pre.get("prepend_scheme", "always") != "always"):
         raise NotSentencePiece("not a Unigram tokenizer with a precompiled charsmap and Metaspace")
+    bos, eos = _template(spec)
     special = {t["id"]: t["content"] for t in spec.get("added_tokens", []) if t.get("special")}
+    if bos not in special or eos not in special:
+        raise NotSentencePiece("the template's tokens are not special tokens")
     unk = model.get("unk_id")
     proto = pb.ModelProto()
     proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
     proto.trainer_spec.vocab_size = len(model["vocab"])
-    for name in ("unk", "bos", "eos", "pad"):  # ids are taken from the pieces' types; -1 switches the checks off
+    for name in ("unk", "bos", "eos", "pad"):  # ids come from the pieces' types and names; -1: no trainer checks
         setattr(proto.trainer_spec, f"{name}_id", -1)
-    proto.trainer_spec.unk_id = unk if unk is not None else -1
+    proto.trainer_spec.bos_piece, proto.trainer_spec.eos_piece = special[bos], special[eos]
     proto.normalizer_spec.name = "user_defined"
     proto.normalizer_spec.precompiled_charsmap = base64.b64decode(charsmaps[0])
     proto.normalizer_spec.add_dummy_prefix = True
@@ -56,9 +61,8 @@ def build(tokenizer_json: Path) -> bytes:
     return proto.SerializeToString()
 
 
-def template_ids(tokenizer_json: Path) -> tuple[list[int], list[int]]:
-    """The ids the tokenizer's post-processor puts before and after one text (XLM-R: ``<s>`` … ``</s>``)."""
-    spec = json.loads(Path(tokenizer_json).read_text(encoding="utf-8"))
+def _template(spec: dict) -> tuple[int, int]:
+    """The id the post-processor puts before one text and the one it puts after; any other template is refused."""
     post = spec.get("post_processor") or {}
     if post.get("type") != "TemplateProcessing":
         raise NotSentencePiece("no template post-processor")
@@ -71,36 +75,39 @@ def template_ids(tokenizer_json: Path) -> tuple[list[int], list[int]]:
             seen_text = True
         elif "SpecialToken" in item:
             (after if seen_text else before).extend(ids[item["SpecialToken"]["id"]])
-    return before, after
+    if len(before) != 1 or len(after) != 1:
+        raise NotSentencePiece(f"template {before} … {after}: one token before and one after is supported")
+    return before[0], after[0]
 
 
 class SentencePieceIds:
-    """Token ids as ``tokenizers`` gives them for one text, truncated to ``max_length`` like it: the template's
-    ids around the first ``max_length - len(template)`` pieces."""
+    """Token ids as ``tokenizers`` gives them for one text, truncated to ``max_length`` like it: bos, the first
+    ``max_length - 2`` pieces, eos."""
 
-    def __init__(self, model_file: Path, tokenizer_json: Path, max_length: int) -> None:
+    def __init__(self, model: Path | bytes, max_length: int) -> None:
         import sentencepiece as spm
 
-        self._sp = spm.SentencePieceProcessor(model_file=str(model_file))
-        self.before, self.after = template_ids(tokenizer_json)
-        self.room = max_length - len(self.before) - len(self.after)
+        self._sp = (spm.SentencePieceProcessor(model_proto=model) if isinstance(model, bytes)
+                    else spm.SentencePieceProcessor(model_file=str(model)))
+        self.bos, self.eos = self._sp.bos_id(), self._sp.eos_id()
+        if self.bos < 0 or self.eos < 0:
+            raise NotSentencePiece("the model records no bos/eos piece (made by an older export)")
+        self.room = max_length - 2
 
     def piece_id(self, piece: str) -> int | None:
         found = self._sp.piece_to_id(piece)
         return found if self._sp.id_to_piece(found) == piece else None
 
     def ids(self, text: str) -> list[int]:
-        return [*self.before, *self._sp.encode(text)[: self.room], *self.after]
+        return [self.bos, *self._sp.encode(text)[: self.room], self.eos]
 
 
 def same_ids(model: bytes, tokenizer_json: Path, texts: tuple[str, ...] = SAMPLE) -> bool:
-    """Whether the model tokenises ``texts`` exactly as ``tokenizer_json`` does (special tokens included)."""
-    import sentencepiece as spm
+    """Whether the model tokenises ``texts`` exactly as ``tokenizer_json`` does (its template included)."""
     from tokenizers import Tokenizer
 
     reference = Tokenizer.from_file(str(tokenizer_json))
     reference.no_padding()
     reference.no_truncation()
-    before, after = template_ids(tokenizer_json)
-    sp = spm.SentencePieceProcessor(model_proto=model)
-    return all(reference.encode(text).ids == [*before, *sp.encode(text), *after] for text in texts)
+    ours = SentencePieceIds(model, max_length=10**9)
+    return all(reference.encode(text).ids == ours.ids(text) for text in texts)

@@ -107,7 +107,7 @@ def test_sentencepiece_twin_gives_the_tokenizers_ids(engine, corpus, data_dir: P
     reference = Tokenizer.from_file(str(folder / "tokenizer.json"))
     reference.no_padding()
     reference.enable_truncation(512)
-    ours = SentencePieceIds(twin, folder / "tokenizer.json", 512)
+    ours = SentencePieceIds(twin, 512)
     texts = [*every_text(corpus), "  два   пробела", "ＦＵＬＬ ﬁ ①②", "emoji 😀👍🏽", "日本語", "a" * 3000, "\u200bz"]
     different = [t[:60] for t in texts if reference.encode(t).ids != ours.ids(t)]
     assert len(texts) > 4000 and different == []
