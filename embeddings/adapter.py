@@ -22,8 +22,7 @@ class QueryAdapter:
     """``apply(q)`` = normalise(q · W), W = argmin ‖XW − Y‖² + RIDGE·‖W − I‖² over (hint, paragraph) pairs."""
 
     def __init__(self, questions: np.ndarray, paragraphs: np.ndarray, ridge: float = RIDGE) -> None:
-        dim = questions.shape[1] if questions.ndim == 2 else paragraphs.shape[1]
-        eye = np.eye(dim, dtype=np.float64)
+        eye = np.eye(questions.shape[1], dtype=np.float64)
         if len(questions) == 0:  # no curated hints at all: nothing to learn from, the identity
             self.matrix = eye.astype(np.float32)
             return

@@ -167,14 +167,13 @@ class Retriever:
 
     def _fit_adapter(self, index: DenseIndex) -> QueryAdapter:
         """(hint vector → its paragraph's vector) pairs of the hints in use; no hints: the identity map."""
-        dim = index.index.d
         passage_unit_of = {int(self.unit_row[i]): int(i) for i in self.passage_units}
         pairs = [(int(i), passage_unit_of[int(self.unit_row[i])]) for i in self.hint_units
                  if int(self.unit_row[i]) in passage_unit_of]
-        if not pairs:
-            return QueryAdapter(np.zeros((0, dim)), np.zeros((0, dim)))
         vectors = index.index.reconstruct_n(0, index.index.ntotal)
-        return QueryAdapter(vectors[[h for h, _ in pairs]], vectors[[p for _, p in pairs]])
+        hints = np.array([h for h, _ in pairs], dtype=np.int64)
+        paragraphs = np.array([p for _, p in pairs], dtype=np.int64)
+        return QueryAdapter(vectors[hints], vectors[paragraphs])
 
     # -- channels ---------------------------------------------------------------------------------------
     def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
