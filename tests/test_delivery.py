@@ -55,21 +55,29 @@ async def settle(api: FakeBotAPI, users: list[int], timeout: float) -> Counter[i
 FAULTS = ["500-storm", "502-storm", "429-storm", "outage", "drop-after-delivery"]
 
 
+async def _one_fault(engine: Engine, folder: Path, fault: str, users: list[int]) -> tuple[tuple[int, int, int], list]:
+    """One bot and its own Bot API through one fault: (delivered, duplicates, asked), and any apology it sent."""
+    folder.mkdir()
+    async with running_bot(engine, folder, api_retry_budget=30.0) as (api, _services):
+        await deliver_under(api, fault, users)
+        got = await settle(api, users, timeout=20)
+        assert all(c.ok or c.status in (429, 500, 502) or c.dropped for c in api.calls_of("sendMessage"))
+        if fault == "outage":
+            assert api.outages == [4.0]
+        apologies = [m for m in api.sent_messages() if "қате" in m.text]
+    counts = (sum(1 for u in users if got[u] >= 1), sum(max(0, got[u] - 1) for u in users), len(users))
+    return counts, apologies
+
+
 @async_test(timeout=120)
 async def test_no_answer_is_lost_or_doubled_under_bot_api_faults(engine: Engine, tmp_path: Path) -> None:
-    counts: dict[str, tuple[int, int, int]] = {}
-    async with running_bot(engine, tmp_path, api_retry_budget=30.0) as (api, _services):
-        for n, fault in enumerate(FAULTS):
-            users = [700000 + 10 * n + i for i in range(5)]
-            await deliver_under(api, fault, users)
-            got = await settle(api, users, timeout=20)
-            counts[fault] = (sum(1 for u in users if got[u] >= 1), sum(max(0, got[u] - 1) for u in users),
-                             len(users))
-            assert all(c.ok or c.status in (429, 500, 502) or c.dropped for c in api.calls_of("sendMessage"))
-        assert api.outages == [4.0]
-        apologies = [m for m in api.sent_messages() if "қате" in m.text]
+    """The five faults at once, each met by a bot of its own (their waits overlap instead of adding up)."""
+    results = await asyncio.gather(*(
+        _one_fault(engine, tmp_path / fault, fault, [700000 + 10 * n + i for i in range(5)])
+        for n, fault in enumerate(FAULTS)))
+    counts = {fault: c for fault, (c, _) in zip(FAULTS, results, strict=True)}
     assert counts == {f: (5, 0, 5) for f in FAULTS}, counts  # (delivered, duplicates, asked) per fault
-    assert not apologies
+    assert not [m for _, apologies in results for m in apologies]
 
 
 # -- the session alone, with a virtual clock where Telegram's waits are long -----------------------------------------

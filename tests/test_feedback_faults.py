@@ -75,12 +75,7 @@ def test_a_data_dir_that_is_a_file_turns_feedback_off_in_one_line(tmp_path: Path
 
 READ_ONLY_PROBE = """
 import os, sys, pathlib
-from bot.core.db_health import check_database
-from bot.telegram.callbacks import PassageCB
-from embeddings.engine import Engine
-from bot.telegram.app import create_bot
-from tests.botkit import exchange, make_wiring, running_bot
-from tests.fake_bot_api import FakeBotAPI, async_test  # import first: the interpreter's files may be root's alone
+from bot.core.db_health import check_database  # import first: the interpreter's files may be root's alone
 os.setgid(65534); os.setuid(65534)
 h = check_database(pathlib.Path(sys.argv[1]))
 print(h.status, h.writable)

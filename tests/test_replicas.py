@@ -12,7 +12,7 @@ replica); a /lang choice made on one replica holds on the others; one replica is
 nothing Telegram would consider delivered goes unanswered; the votes stored in PostgreSQL equal the votes
 delivered; and the shared index is byte-identical afterwards.
 
-Size: by default 500 updates from 100 users (6 of them flooders), to keep the default test command short on 2
+Size: by default 240 updates from 48 users (3 of them flooders), to keep the default test command short on 2
 cores; CI (.ci/run) runs it at the issue's size, CASSBOT_E2E_UPDATES=2000 CASSBOT_E2E_USERS=300.
 """
 
@@ -96,8 +96,8 @@ async def run_user(api: FakeBotAPI, sender: Sender, user: User, gate: asyncio.Se
 def test_replicas_behave_as_one_bot(n: int, engine, data_dir: Path, redis_url: str, database_url: str,
                                     tmp_path: Path) -> None:
     """n replicas (3 by default; CASSBOT_E2E_REPLICAS=1,3 also measures one process as the baseline)."""
-    total = int(os.environ.get("CASSBOT_E2E_UPDATES", "500"))
-    n_users = int(os.environ.get("CASSBOT_E2E_USERS", "100"))
+    total = int(os.environ.get("CASSBOT_E2E_UPDATES", "240"))
+    n_users = int(os.environ.get("CASSBOT_E2E_USERS", "48"))
     questions = pick_questions(engine, QUESTION_POOL)
     before = tree_digest(data_dir)
 
