@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ from tests.servers import (  # noqa: F401  (fixtures: real redis-server and Post
     redis_server,
     redis_url,
 )
+
+# Compiled bytecode is kept between runs (the gitignored __pycache__ folders), as the model is kept in .test-cache:
+# where the environment sets PYTHONDONTWRITEBYTECODE, every pytest-xdist worker would rewrite and compile every test
+# module again (~2 s of CPU each), and every child interpreter (replicas, bench, `cassbot` runs) the project's modules.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # The longest tests (each 15-40 s, mostly child processes and waits), started first: pytest-xdist hands out
 # work in collection order, so two workers then finish at about the same time instead of one waiting for the
