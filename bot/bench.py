@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -154,17 +155,19 @@ def quick_corpus(corpus: Corpus) -> Corpus:
 
 def _spawn(code: str, env: dict[str, str], *args: str) -> list[tuple[float, dict]]:
     """Every report of the child, each with the wall time from spawn to it; the child must exit cleanly."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _RSS + code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
-    reports = []
-    assert proc.stdout is not None and proc.stderr is not None
-    for line in proc.stdout:
-        if line.strip():
-            reports.append((time.perf_counter() - start, json.loads(line)))
-    err = proc.stderr.read()
-    if proc.wait() != 0 or not reports:
-        raise RuntimeError(f"benchmark child failed: {err.strip().splitlines()[-1:] or proc.returncode}")
+    # stderr goes to a file: a child that logs more than a pipe holds must not stall before its next report
+    with tempfile.TemporaryFile("w+") as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", _RSS + code, *args], stdout=subprocess.PIPE, stderr=errors,
+                                text=True, env=env)
+        reports = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip():
+                reports.append((time.perf_counter() - start, json.loads(line)))
+        if proc.wait() != 0 or not reports:
+            errors.seek(0)
+            raise RuntimeError(f"benchmark child failed: {errors.read().strip().splitlines()[-1:] or proc.returncode}")
     return reports
 
 

@@ -93,8 +93,10 @@ async def test_a_flood_gets_one_slow_down(engine: Engine, tmp_path: Path) -> Non
     assert sum("Қалай сұрауға болады" in t for t in sent) == 6
 
 
-async def _run_cassbot(env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env={**os.environ, **env},
+async def _run_cassbot(env: dict[str, str], base: dict[str, str] | None = None) -> tuple[int, str]:
+    """`cassbot run` as a process: ``env`` over ``base`` (this process's environment unless given)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run",
+                                                env={**(os.environ if base is None else base), **env},
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
     return proc.returncode or 0, out.decode()
@@ -131,14 +133,14 @@ async def test_start_up_failures_are_one_line_without_the_token(engine: Engine, 
     from bot.cli import main
 
     wrong = "123456789:" + "W" * 35
+    outside = dict(os.environ)  # the process's environment, before the in-process run's settings below
     # The unreachable one retries for min(API_RETRY_BUDGET, 20 s): a 2 s budget here.
     for key, value in {"BOT_TOKEN": wrong, "TELEGRAM_API_URL": "http://127.0.0.1:9", "DATA_DIR": str(data_dir),
                        "API_RETRY_BUDGET": "2"}.items():
         monkeypatch.setenv(key, value)
     async with FakeBotAPI() as api:  # its own token differs, so it answers 401 like Telegram
         (code, out), code2 = await asyncio.gather(
-            _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.base_url, "DATA_DIR": str(data_dir),
-                          "API_RETRY_BUDGET": "60"}),
+            _run_cassbot({"BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.base_url, "DATA_DIR": str(data_dir)}, outside),
             asyncio.to_thread(main, ["run"]))
     assert code == 2 and "rejected BOT_TOKEN" in out
     assert "Traceback" not in out and wrong not in out and "W" * 35 not in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -200,7 +201,7 @@ def question_vectors() -> dict[str, np.ndarray]:
     return {}
 
 
-def remembering(encode, vectors: dict[str, np.ndarray]):
+def remembering(encode: Callable[[str], np.ndarray], vectors: dict[str, np.ndarray]) -> Callable[[str], np.ndarray]:
     def cached(question: str) -> np.ndarray:
         if question not in vectors:
             vectors[question] = encode(question)
