@@ -13,9 +13,10 @@ One run measures, on this machine and at this moment (ratios matter more than se
 * index build time for the knowledge base and the peak memory, both in a fresh process that builds it (what
   `cassbot build` does).
 
-Every answer is timed along the path the bot takes: `Assistant.ask` then the Telegram view (`answer_view`).
+Every answer is timed along the path the bot takes: `Assistant.ask` then the Telegram view (`answer_view`),
+with the question-vector cache off (QUERY_CACHE_SIZE=0), so a repeated question is timed as a new one.
 `--quick` checks that every figure is measured, on less work (fewer questions in flight, a smaller burst, the
-index of one document): a smoke run, not figures to judge.
+index of three passages): a smoke run, not figures to judge.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ answered = asyncio.run(burst())
 print(json.dumps({"answered": answered, "peak_mb": peak()}), flush=True)
 """
 # A fresh process that loads the encoder and builds the index into a temporary folder (what `cassbot build` does);
-# with "quick" as its argument, the index of one document (see `quick_corpus`).
+# with "quick" as its argument, the index of three passages (see `quick_corpus`).
 _BUILD = """
 import sys, tempfile, time
 from pathlib import Path
@@ -144,12 +145,16 @@ def peak():
 """
 
 
+QUICK_PASSAGES = 3
+
+
 def quick_corpus(corpus: Corpus) -> Corpus:
-    """One document's passages and hints: `--quick` builds this index, the same path on a fraction of the work."""
+    """A document's first passages with their hints: `--quick` builds this index, the same path on a fraction of
+    the work."""
     from knowledge import Corpus
 
     doc = corpus.documents[0]
-    passages = corpus.of(doc.id)
+    passages = corpus.of(doc.id)[:QUICK_PASSAGES]
     return Corpus([doc], passages, hints={p.id: corpus.hints[p.id] for p in passages if p.id in corpus.hints})
 
 
@@ -196,10 +201,14 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
     from embeddings.engine import CharTfidfBaseline, Engine
     from knowledge import load_corpus
 
+    # No question vectors remembered, here or in the children: every figure is the model's work, as for a
+    # question never asked before.
     env = {**os.environ, "DATA_DIR": str(settings.data_dir), "EMBEDDING_MODEL": settings.embedding_model,
-           "TOKENIZERS_PARALLELISM": "false"}
+           "TOKENIZERS_PARALLELISM": "false", "QUERY_CACHE_SIZE": "0",
+           "ENCODER_THREADS": str(settings.encoder_threads)}
     corpus = load_corpus(*settings.corpus_paths())
-    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)  # also makes sure an index exists
+    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir,  # also makes sure an index exists
+                         query_cache=0, threads=settings.encoder_threads)
     assistant = Assistant(engine)
     out: dict[str, float] = {}
 

@@ -144,7 +144,7 @@ def open_engine(settings: Settings, *, rebuild: bool = False):
     from embeddings.engine import Engine
 
     return Engine.open(load_corpus(*settings.corpus_paths()), settings.embedding_model, settings.data_dir,
-                       rebuild=rebuild)
+                       rebuild=rebuild, query_cache=settings.query_cache_size, threads=settings.encoder_threads)
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,6 +201,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     except EvalFileError as exc:
         return _fail(str(exc))
     engine = open_engine(settings)
+    engine.query_vectors.warm([q.question.strip() for q in questions])  # one batched call: the same vectors
     if args.calibrate:
         from embeddings.calibrate import calibrate
 

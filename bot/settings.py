@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     knowledge_dir: Path | None = Field(default=None, description="folder with catalog.toml and texts/")
     embedding_model: str = Field(default="embedded", description="'embedded', a local folder or a HF model id")
+    query_cache_size: int = Field(default=1024, ge=0, description=(
+        "question vectors kept in memory, so a question asked again (a suggested one, a popular one) skips the "
+        "model; 0: none"))
+    encoder_threads: int = Field(default=2, ge=1, le=16, description=(
+        "threads the model uses for one question; 1 where several replicas share a machine's cores"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_questions: bool = Field(default=False, description="store question texts in the feedback database")

@@ -12,6 +12,8 @@ import numpy as np
 
 from embeddings.index import DenseIndex, build_index, open_index
 from embeddings.model import encoder_id, load_encoder
+from embeddings.onnx_encoder import THREADS
+from embeddings.query_vectors import QueryVectors
 from embeddings.retriever import Answer, Hit, Retriever
 from knowledge import Corpus
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INDEX_DIR = "index"
+QUERY_CACHE = 1024  # question vectors kept per process (embeddings/query_vectors.py)
 
 
 def index_dir(data_dir: Path, model_name: str) -> Path:
@@ -36,21 +39,26 @@ class Engine:
     model: OnnxEncoder | SentenceTransformer
     index: DenseIndex
     retriever: Retriever
+    query_vectors: QueryVectors
     startup_seconds: float = 0.0
 
     @classmethod
-    def open(cls, corpus: Corpus, model_name: str, data_dir: Path, *, rebuild: bool = False) -> Engine:
+    def open(cls, corpus: Corpus, model_name: str, data_dir: Path, *, rebuild: bool = False,
+             query_cache: int = QUERY_CACHE, threads: int = THREADS) -> Engine:
+        """``query_cache``: question vectors remembered (0: every question goes through the model);
+        ``threads``: the encoder's threads for one question."""
         start = time.perf_counter()
-        model = load_encoder(model_name, Path(data_dir))
+        model = load_encoder(model_name, Path(data_dir), threads)
         mid = encoder_id(model_name)
         directory = index_dir(Path(data_dir), model_name)
         index = build_index(corpus, model, mid, directory) if rebuild else open_index(corpus, model, mid, directory)
 
-        def encode(question: str) -> np.ndarray:
-            return model.encode(question, prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,
+        def encode(questions: list[str]) -> np.ndarray:
+            return model.encode(questions, prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,
                                 show_progress_bar=False)
 
-        engine = cls(corpus, model, index, Retriever(corpus, index, encode))
+        vectors = QueryVectors(encode, query_cache)
+        engine = cls(corpus, model, index, Retriever(corpus, index, vectors), vectors)
         engine.startup_seconds = time.perf_counter() - start
         log.info("engine ready in %.1f s (%d passages, %d vectors)", engine.startup_seconds,
                  len(engine.retriever.passages), index.index.ntotal)

@@ -29,7 +29,7 @@ from embeddings.convert import (
     invalidate,
 )
 from embeddings.datadir import require_writable
-from embeddings.onnx_encoder import OnnxEncoder, UnsupportedModel
+from embeddings.onnx_encoder import THREADS, OnnxEncoder, UnsupportedModel
 from embeddings.onnx_export import OnnxExportError, export_in_child, is_exported, onnx_file_name, runtime_name
 
 if TYPE_CHECKING:  # importing sentence-transformers costs seconds and ~270 MB; only load_model needs it
@@ -133,9 +133,9 @@ def ensure_onnx_export(name: str, data_dir: Path, *, again: bool = False) -> Pat
     return folder
 
 
-def _open_export(folder: Path) -> OnnxEncoder | SentenceTransformer:
+def _open_export(folder: Path, threads: int) -> OnnxEncoder | SentenceTransformer:
     try:
-        return OnnxEncoder(folder, onnx_file_name())
+        return OnnxEncoder(folder, onnx_file_name(), threads)
     except UnsupportedModel:
         from sentence_transformers import SentenceTransformer
 
@@ -143,22 +143,23 @@ def _open_export(folder: Path) -> OnnxEncoder | SentenceTransformer:
                                    model_kwargs={"file_name": onnx_file_name()})
 
 
-def load_encoder(name: str, data_dir: Path) -> OnnxEncoder | SentenceTransformer:
+def load_encoder(name: str, data_dir: Path, threads: int = THREADS) -> OnnxEncoder | SentenceTransformer:
     """What serves and indexes ``name``: its ONNX export, run without torch when its modules allow.
 
     A folder whose modules :class:`OnnxEncoder` does not run (say, a Dense head) is served by
     sentence-transformers' own ONNX backend on the same export, which imports torch. An export marked
     complete whose files cannot be loaded (a truncated graph, a broken tokenizer) is made once again.
+    ``threads``: onnxruntime's intra-op threads for one call (fewer where several processes share the cores).
     """
     folder = ensure_onnx_export(name, data_dir)
     model: OnnxEncoder | SentenceTransformer
     try:
-        model = _open_export(folder)
+        model = _open_export(folder, threads)
     except Exception as exc:  # onnxruntime, tokenizers, json: each has its own error types
         log.warning("the ONNX export in %s cannot be loaded (%s): exporting it again", folder, type(exc).__name__)
         folder = ensure_onnx_export(name, data_dir, again=True)
         try:
-            model = _open_export(folder)
+            model = _open_export(folder, threads)
         except Exception as exc2:
             raise ModelConversionError(f"the ONNX export in {folder} cannot be loaded ({type(exc2).__name__}); "
                                        "remove that folder and try again") from None

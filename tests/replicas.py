@@ -80,8 +80,9 @@ def replica_env(api_url: str, token: str, data_dir: Path, **settings: str) -> di
         "BOT_TOKEN": token, "TELEGRAM_API_URL": api_url, "BOT_MODE": "webhook",
         "WEBHOOK_URL": "https://bot.example.kz", "WEBHOOK_SECRET": SECRET, "LISTEN_HOST": "127.0.0.1",
         "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "TOKENIZERS_PARALLELISM": "false",
-        # one torch thread per replica: N processes share the cores instead of fighting over them
-        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        # one model thread per replica (as deploy/docker-compose.scale.yml): N processes share the cores instead
+        # of fighting over them
+        "ENCODER_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     })
     env.update(settings)
     return env

