@@ -90,6 +90,7 @@ def _read_seal(folder: Path) -> dict | None:
 def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
     """The real engine over the cached files; ``data_dir`` receives hard links to them for tests and children."""
     from embeddings.engine import INDEX_DIR, Engine
+    from embeddings.onnx_encoder import THREADS
 
     key = model_key()
     folder = CACHE_ROOT / f"engine-{key}"
@@ -103,10 +104,14 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
         if seal is None or seal.get("files") != _files(folder):
             shutil.rmtree(folder, ignore_errors=True)  # unsealed (a crash mid-build) or changed since: anew
             seal = {}
-        if seal.get("knowledge") != knowledge_key():
+        fresh = seal.get("knowledge") == knowledge_key()
+        if not fresh:
             shutil.rmtree(folder / INDEX_DIR, ignore_errors=True)
         (folder / SEAL).unlink(missing_ok=True)  # unsealed while Engine.open may write
-        engine = Engine.open(corpus, "embedded", folder)  # validates every part, rebuilds what is stale
+        # Validates every part, rebuilds what is stale. The model's threads per question: the production default
+        # while the index is (re)built (the other workers wait on the lock), otherwise one, as the pytest-xdist
+        # workers (one more than the cores) already share the cores (ENCODER_THREADS=1 in production terms).
+        engine = Engine.open(corpus, "embedded", folder, threads=1 if fresh else THREADS)
         files = _files(folder)
         (folder / SEAL).write_text(json.dumps({"knowledge": knowledge_key(), "files": files}, indent=0))
         for name in files:
@@ -117,3 +122,27 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
             except OSError:  # another filesystem (a tmpfs /tmp): a copy, which also leaves the cache alone
                 shutil.copy2(folder / name, target)
     return engine
+
+
+LINK_OVER = 1 << 20  # bytes: weights, graphs and vocabularies are linked; configs (what tests edit) are copied
+
+
+def model_copy(source: Path, target: Path) -> Path:
+    """A model folder's copy whose large files are hard links to the originals (~300 MB not written again).
+
+    For tests that edit a folder's small JSON files (prompts, modules) and must never touch its weights; a
+    linked file written in place would change the original too, so only files over `LINK_OVER` are linked.
+    """
+
+    def place(src: str, dst: str) -> None:
+        if os.path.getsize(src) > LINK_OVER:
+            try:
+                os.link(src, dst)
+                return
+            except OSError:  # another filesystem
+                pass
+        shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=place)
+    return target
+

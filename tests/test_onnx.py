@@ -9,7 +9,6 @@ path never imports torch.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from embeddings.model import EMBEDDED, encoder_id, ensure_onnx_export, load_encoder, load_model, model_id
 from embeddings.onnx_encoder import OnnxEncoder, UnsupportedModel, _pooling
 from embeddings.onnx_export import MARKER_FILE, onnx_file_name, runtime_name
+from tests.engine_cache import model_copy
 
 TEXTS = ["Кассациялық шағымды кім бере алады?", "kassaciyalyq şağym merzimi", "Кто может подать кассационную жалобу?",
          "Заңды күшіне енген сот актілері кассациялық тәртіппен қайта қаралады."]
@@ -69,7 +69,7 @@ def test_export_is_cached_with_its_marker(engine, data_dir: Path) -> None:
 @pytest.mark.slow
 def test_unsupported_modules_are_refused(engine, data_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "with-dense"
-    shutil.copytree(ensure_onnx_export(EMBEDDED, data_dir), folder)
+    model_copy(ensure_onnx_export(EMBEDDED, data_dir), folder)
     modules = json.loads((folder / "modules.json").read_text())
     modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
     (folder / "modules.json").write_text(json.dumps(modules))
