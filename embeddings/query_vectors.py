@@ -43,6 +43,15 @@ class QueryVectors:
         if new:  # one call: the encoder sorts them by length, so its batches carry little padding
             self._keep({q: _frozen(v) for q, v in zip(new, self._encode_many(new), strict=True)})
 
+    def items(self) -> list[tuple[str, np.ndarray]]:
+        """What the table holds, least recently used first (to keep it across processes)."""
+        with self._lock:
+            return list(self._table.items())
+
+    def add(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors this model gave before (another process of the same model and code)."""
+        self._keep({q: _frozen(v) for q, v in vectors.items()})
+
     def _keep(self, vectors: dict[str, np.ndarray]) -> None:
         if self.size <= 0:
             return

@@ -83,10 +83,12 @@ def corpus() -> Corpus:
 @pytest.fixture(scope="session")
 def _cached_engine(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory):
     """The real embedded model and index, made once per machine and reused while valid (tests/engine_cache.py)."""
-    from tests.engine_cache import open_cached_engine
+    from tests.engine_cache import keep_query_vectors, open_cached_engine
 
     data = tmp_path_factory.mktemp("data")
-    return open_cached_engine(corpus, data), data
+    engine = open_cached_engine(corpus, data)
+    yield engine, data
+    keep_query_vectors(engine)
 
 
 @pytest.fixture(scope="session")

