@@ -195,10 +195,11 @@ def _latencies_ms(answer: Callable[[str], object], questions: list[str]) -> list
 
 def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick: bool = False) -> dict[str, float]:
     from bot.core.assistant import RETRIEVAL_WORKERS, Assistant
+    from bot.core.engine import open_engine
     from bot.i18n import gettext_for
     from bot.render import passage_html
     from bot.telegram.views import answer_view
-    from embeddings.engine import CharTfidfBaseline, Engine
+    from embeddings.engine import CharTfidfBaseline
     from knowledge import load_corpus
 
     # No question vectors remembered, here or in the children: every figure is the model's work, as for a
@@ -207,8 +208,7 @@ def run_bench(settings: Settings, questions: list[str], repeats: int = 3, quick:
            "TOKENIZERS_PARALLELISM": "false", "QUERY_CACHE_SIZE": "0",
            "ENCODER_THREADS": str(settings.encoder_threads)}
     corpus = load_corpus(*settings.corpus_paths())
-    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir,  # also makes sure an index exists
-                         query_cache=0, threads=settings.encoder_threads)
+    engine = open_engine(settings.model_copy(update={"query_cache_size": 0}), corpus)  # also makes sure of an index
     assistant = Assistant(engine)
     out: dict[str, float] = {}
 

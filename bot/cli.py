@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.core.engine import open_engine
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeError, load_corpus
 from knowledge.citation import document_citation
@@ -137,14 +138,6 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 SAMPLE_QUESTION = "Кассациялық шағым қай тілде жазылуы керек?"
-
-
-def open_engine(settings: Settings, *, rebuild: bool = False):
-    """The retrieval engine; imported here so `docs`/`show` never pay for torch."""
-    from embeddings.engine import Engine
-
-    return Engine.open(load_corpus(*settings.corpus_paths()), settings.embedding_model, settings.data_dir,
-                       rebuild=rebuild, query_cache=settings.query_cache_size, threads=settings.encoder_threads)
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:

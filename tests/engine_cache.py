@@ -178,4 +178,3 @@ def model_copy(source: Path, target: Path) -> Path:
 
     shutil.copytree(source, target, copy_function=place)
     return target
-

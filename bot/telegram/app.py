@@ -109,17 +109,15 @@ async def on_startup(bot: Bot) -> None:
 
 def open_core(settings: Settings) -> tuple[Assistant, FeedbackStore]:
     """The assistant (corpus, model, index, study material) and the feedback store, opened once."""
+    from bot.core.engine import open_engine
     from bot.core.stores import open_feedback
-    from embeddings.engine import Engine
     from knowledge import load_corpus
     from knowledge.topics import load_quiz, load_topics, validate
 
     corpus = load_corpus(*settings.corpus_paths())
     topics, quiz = load_topics(), load_quiz()
     validate(topics, quiz, corpus)
-    engine = Engine.open(corpus, settings.embedding_model, settings.data_dir, query_cache=settings.query_cache_size,
-                         threads=settings.encoder_threads)
-    return Assistant(engine, topics, quiz), open_feedback(settings)
+    return Assistant(open_engine(settings, corpus), topics, quiz), open_feedback(settings)
 
 
 # -- webhook ---------------------------------------------------------------------------------------------
