@@ -22,26 +22,30 @@ class LexicalScorer:
 class BM25(LexicalScorer):
     def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
-        self.tf = [Counter(d) for d in docs]
-        self.len = np.array([len(d) for d in docs], dtype=np.float32)
-        self.avg = float(self.len.mean()) if len(docs) else 0.0
-        df: Counter[str] = Counter()
-        for d in self.tf:
-            df.update(d.keys())
-        n = len(docs)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.n = len(docs)
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        avg = float(lengths.mean()) if len(docs) else 0.0
         # The length normalisation depends only on the documents: computed once, not per query.
-        self.norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
+        self.norm = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
+        # Postings (term → the documents holding it, with counts): a query touches only those documents.
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for i, d in enumerate(docs):
+            for t, c in Counter(d).items():
+                rows, counts = postings.setdefault(t, ([], []))
+                rows.append(i)
+                counts.append(c)
+        self.postings = {t: (np.array(r, dtype=np.int64), np.array(c, dtype=np.float32))
+                         for t, (r, c) in postings.items()}
+        self.idf = {t: math.log(1 + (self.n - len(r) + 0.5) / (len(r) + 0.5)) for t, (r, _) in postings.items()}
 
     def scores(self, query: list[str]) -> np.ndarray:
-        out = np.zeros(len(self.tf), dtype=np.float32)
-        norm = self.norm
-        for t in set(query):
+        out = np.zeros(self.n, dtype=np.float32)
+        for t in sorted(set(query)):  # a fixed order of float additions: the same scores in every process
             idf = self.idf.get(t)
             if idf is None:
                 continue
-            tf = np.array([d.get(t, 0) for d in self.tf], dtype=np.float32)
-            out += idf * tf * (self.k1 + 1) / (tf + norm)
+            rows, tf = self.postings[t]
+            out[rows] += idf * tf * (self.k1 + 1) / (tf + self.norm[rows])
         return out
 
     def known(self, token: str) -> bool:

@@ -190,6 +190,7 @@ class Normalizer:
             for k, v in (abbreviations or {}).items()
         }
         self.lexicon = lexicon  # stems the corpus uses: resolves ambiguous Latin letters
+        self._known_texts: dict[str, list[str]] = {}  # the corpus's texts, tokenised while it was built
         self.glossary: dict[str, tuple[str, ...]] = {}
         for ru, kks in RU_KK_GLOSSARY.items():
             target = tuple(stem(w) for kk in kks for w in words(kk))
@@ -202,7 +203,11 @@ class Normalizer:
         define, then the lexicon of stems they use (which Latin-script readings depend on)."""
         abbreviations = find_abbreviations(texts)
         plain = cls(abbreviations)
-        return cls(abbreviations, frozenset(t for text in texts for t in plain.tokens(text)))
+        first = {text: plain.tokens(text) for text in texts}
+        normalizer = cls(abbreviations, frozenset(t for toks in first.values() for t in toks))
+        # The lexicon only decides how Latin letters read: a text without them tokenises as in the first phase.
+        normalizer._known_texts = {text: toks for text, toks in first.items() if not _LATIN.search(text.lower())}
+        return normalizer
 
     def known_word(self, word: str) -> bool:
         """A Cyrillic word whose stem the corpus uses."""
@@ -213,6 +218,9 @@ class Normalizer:
 
     def tokens(self, text: str) -> list[str]:
         """Stems for BM25, with abbreviations expanded (both sides) — used for passages."""
+        known = self._known_texts.get(text)
+        if known is not None:
+            return list(known)
         out: list[str] = []
         for w in self.words(text):
             if w in STOP_WORDS:
@@ -247,6 +255,8 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     word = r"[^\W\d_]+(?:-[^\W\d_]+)*"
     pattern = re.compile(rf"((?:{word}\s+){{1,3}})(?:\d\S*\s+)?\(бұдан\s+әрі\s*[–-]\s*([^)]+)\)")
     for text in texts:
+        if "бұдан" not in text:  # the pattern's fixed part: a cheap test spares most texts the regex
+            continue
         for m in pattern.finditer(text):
             abbr = m.group(2).strip()
             if len(abbr.split()) == 1 and re.search(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{2}", abbr) and len(abbr) <= 8:

@@ -124,15 +124,18 @@ class Retriever:
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
         hint_texts = [h for p in self.passages if p.doc_id not in without_hints for h in corpus.hints.get(p.id, ())]
         self.normalizer = Normalizer.for_corpus([p.text for p in corpus.passages] + hint_texts)
+        # Every text is tokenised once (opening the engine is a start-up cost of every process that serves).
         tok = self.normalizer.tokens
-        self.bm25 = BM25([tok(p.text) for p in self.passages])
-        self.sentence_tokens = {p.id: [set(tok(s)) for s in p.sentences] for p in self.passages}
+        passage_docs = [tok(p.text) for p in self.passages]
+        self.bm25 = BM25(passage_docs)
         sent_owner, sent_docs = [], []
         hint_owner, hint_docs = [], []
+        self.sentence_tokens: dict[str, list[set[str]]] = {}
         for i, p in enumerate(self.passages):
-            for s in p.sentences:
-                sent_owner.append(i)
-                sent_docs.append(tok(s))
+            docs = [tok(s) for s in p.sentences]
+            self.sentence_tokens[p.id] = [set(d) for d in docs]
+            sent_owner.extend([i] * len(docs))
+            sent_docs.extend(docs)
             for h in () if p.doc_id in without_hints else corpus.hints.get(p.id, ()):
                 hint_owner.append(i)
                 hint_docs.append(tok(h))
@@ -140,7 +143,7 @@ class Retriever:
         self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
         self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
         # What a passage "says" for the overlap evidence: its own stems and those of its hints.
-        self.passage_vocab = [set(d) for d in (tok(p.text) for p in self.passages)]
+        self.passage_vocab = [set(d) for d in passage_docs]
         for i, doc in zip(self.hint_owner, hint_docs, strict=True):
             self.passage_vocab[int(i)].update(doc)
         self.max_idf = max(self.bm25.idf.values(), default=1.0)
@@ -212,7 +215,7 @@ class Retriever:
         }
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
-        idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in set(qtokens)}
+        idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
         return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type)
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:

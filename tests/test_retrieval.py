@@ -84,6 +84,40 @@ def test_words_split_compounds_and_drop_numbers() -> None:
     assert words("ҚПК-нің 485-бабы") == ["кпк", "бабы"]
 
 
+def test_the_corpus_normaliser_tokenises_as_a_fresh_one(corpus: Corpus) -> None:
+    """`for_corpus` keeps its first phase's tokens for texts without Latin letters; they must be exactly what the
+    finished normaliser would make of them (and a Latin-script text must still be read with the lexicon)."""
+    texts = [p.text for p in corpus.passages] + [h for hs in corpus.hints.values() for h in hs]
+    built = Normalizer.for_corpus(texts)
+    fresh = Normalizer(find_abbreviations(texts), built.lexicon)
+    assert all(built.tokens(t) == fresh.tokens(t) for t in texts)
+    latin = "kassatsiyalyq shagym qylmystyq is"
+    assert built.tokens(latin) == fresh.tokens(latin) == built.tokens("кассациялық шағым қылмыстық іс")
+
+
+def test_bm25_scores_are_okapi_bm25() -> None:
+    """The postings-based scores against the formula written out per document."""
+    import math
+
+    from embeddings.lexical import BM25
+
+    docs = [["сот", "шағым", "шағым"], ["кассация"], ["сот", "үкім", "кассация", "мерзім"], []]
+    bm25, k1, b = BM25(docs), 1.2, 0.75
+    avg = sum(map(len, docs)) / len(docs)
+    for query in (["шағым"], ["сот", "кассация", "белгісіз"], ["сот", "сот"], []):
+        expected = []
+        for d in docs:
+            score = 0.0
+            for t in set(query):
+                df = sum(t in x for x in docs)
+                if df:
+                    idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                    tf = d.count(t)
+                    score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avg))
+            expected.append(score)
+        np.testing.assert_allclose(bm25.scores(query), expected, rtol=1e-6)
+
+
 # -- index on disk --------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_index_loads_without_re_embedding(engine: Engine, corpus: Corpus, data_dir: Path) -> None:
