@@ -33,6 +33,8 @@ GRID = {  # a small grid: the features are computed once, every point re-fuses e
     "bm25_sentence": (0.3, 0.6, 0.9),
     "bm25_hint": (0.3, 0.6),
     "commentary_penalty": (0.3, 0.6),
+    "dense_guide": (0.0, 0.3, 0.6),
+    "bm25_guide": (0.0, 0.3, 0.6),
 }
 
 

@@ -68,7 +68,7 @@ class Engine:
         return self.retriever.ask(question, k)
 
     def without_hints(self, doc_ids: frozenset[str]) -> Retriever:
-        """The same ranker and weights with these documents' curated hints ignored (leave-one-document-out)."""
+        """The same ranker and weights with these documents' curated hints and labels ignored (leave one out)."""
         r = self.retriever
         return Retriever(self.corpus, self.index, r.encode_query, r.weights, without_hints=doc_ids)
 

@@ -188,7 +188,7 @@ def leave_one_document_out(questions: list[Question], passages: list[Passage], d
 
 def format_lodo(rows: list[tuple[str, dict[str, object], dict[str, object]]]) -> str:
     """Per document: its questions with every hint, then with that document's hints removed."""
-    lines = ["leave-one-document-out (hints of the document removed)",
+    lines = ["leave-one-document-out (the document's hints and study-guide labels removed)",
              f"  {'document':<16}{'n':>5}   {'R@1':>6}{'R@3':>7}{'refused':>9}   →{'R@1':>6}{'R@3':>7}{'refused':>9}"]
     for doc_id, with_hints, without in rows:
         a, b = with_hints["table"]["in-scope"], without["table"]["in-scope"]  # type: ignore[index]

@@ -1,7 +1,8 @@
 """The dense index on disk: passage and sentence vectors in faiss, beside a manifest that says what built it.
 
 Units are whole passages and their sentences (a long paragraph's best sentence often matches a question
-better than the paragraph does).  Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine.
+better than the paragraph does), and the search aids beside them: curated hints and study-guide labels.
+Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine.
 The manifest records the model id, dimension, corpus fingerprint, unit count and the index file's
 sha256: loading never re-embeds, and any mismatch — another model, changed texts, a truncated or
 corrupt file — is detected, logged in one line, and rebuilt.
@@ -38,12 +39,13 @@ FORMAT = 2
 BATCH = 32
 
 
-PASSAGE, SENTENCE, HINT = "p", "s", "h"
+PASSAGE, SENTENCE, HINT, GUIDE = "p", "s", "h", "g"
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One embedded text: a whole passage, its n-th sentence, or its n-th curated retrieval hint."""
+    """One embedded text: a whole passage, its n-th sentence, its n-th curated retrieval hint, or its n-th study-guide
+    label (heading or topic title)."""
 
     passage_id: str
     kind: str
@@ -91,9 +93,10 @@ def units_of(corpus: Corpus) -> tuple[list[Unit], list[str]]:
             for i, s in enumerate(sentences):
                 units.append(Unit(p.id, SENTENCE, i))
                 texts.append(s)
-        for i, hint in enumerate(corpus.hints.get(p.id, ())):
-            units.append(Unit(p.id, HINT, i))
-            texts.append(hint)
+        for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide)):
+            for i, text in enumerate(aids.get(p.id, ())):
+                units.append(Unit(p.id, kind, i))
+                texts.append(text)
     return units, texts
 
 
@@ -110,9 +113,10 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
 
     start = time.perf_counter()
     units, texts = units_of(corpus)
-    # Hints are questions, so they are embedded as queries; passages and sentences as passages.
+    # Hints are questions and guide labels are short like questions, so both are embedded as queries; passages and
+    # sentences as passages.
     vecs: np.ndarray | None = None
-    for prompt, kinds in (("passage", (PASSAGE, SENTENCE)), ("query", (HINT,))):
+    for prompt, kinds in (("passage", (PASSAGE, SENTENCE)), ("query", (HINT, GUIDE))):
         rows = [i for i, u in enumerate(units) if u.kind in kinds]
         if not rows:
             continue

@@ -8,7 +8,8 @@ these meet the passage's "кассациялық шағым":
 2. map Latin-script words to Cyrillic (2021 official alphabet and informal digraphs), then fold;
 3. strip common inflectional suffixes (light stemming: Kazakh is agglutinative; Russian gets its own list);
 4. drop stop words;
-5. map Russian legal terms to Kazakh stems with a small curated glossary (question side only);
+5. map Russian legal terms to Kazakh stems with a small curated glossary (question side only), matched in any
+   inflection through the Snowball Russian stemmer ("основаниям", "кассационных", "в порядке");
 6. expand abbreviations from the texts' own definitions ("(бұдан әрі – ҚПК)").
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
+
+import snowballstemmer
 
 KAZAKH_FOLD = str.maketrans({
     "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е",
@@ -163,6 +166,15 @@ def stem(word: str) -> str:
     return word
 
 
+_RUSSIAN = snowballstemmer.stemmer("russian")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def russian_stem(word: str) -> str:
+    """Snowball's Russian stem: the glossary's key, so a Russian term is found in every case and number."""
+    return _RUSSIAN.stemWord(word)
+
+
 def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Folded word tokens, Latin-script words transliterated; hyphenated compounds also split."""
     out: list[str] = []
@@ -192,10 +204,12 @@ class Normalizer:
         self.lexicon = lexicon  # stems the corpus uses: resolves ambiguous Latin letters
         self._known_texts: dict[str, list[str]] = {}  # the corpus's texts, tokenised while it was built
         self.glossary: dict[str, tuple[str, ...]] = {}
+        self.russian_glossary: dict[str, tuple[str, ...]] = {}  # by Snowball stem: other inflections
         for ru, kks in RU_KK_GLOSSARY.items():
             target = tuple(stem(w) for kk in kks for w in words(kk))
             self.glossary[fold(ru)] = target
             self.glossary[stem(fold(ru))] = target
+            self.russian_glossary.setdefault(russian_stem(fold(ru)), target)
 
     @classmethod
     def for_corpus(cls, texts: list[str]) -> Normalizer:
@@ -236,16 +250,20 @@ class Normalizer:
 
     def known(self, word: str, vocabulary: set[str]) -> bool:
         """A question word the system can use: a corpus stem, or a glossary term."""
-        return stem(word) in vocabulary or word in self.glossary or stem(word) in self.glossary
+        return stem(word) in vocabulary or self._glossary(word) is not None
+
+    def _glossary(self, word: str) -> tuple[str, ...] | None:
+        """The Kazakh stems for a Russian word: the entry of the word or its light stem, else the first entry that
+        shares its Snowball stem (another case or number of the same term)."""
+        return self.glossary.get(word) or self.glossary.get(stem(word)) or self.russian_glossary.get(russian_stem(word))
 
     def query_tokens(self, text: str) -> list[str]:
         """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""
         out = self.tokens(text)
         for w in self.words(text):
-            for key in (w, stem(w)):
-                if key in self.glossary:
-                    out.extend(self.glossary[key])
-                    break
+            kazakh = self._glossary(w)
+            if kazakh:
+                out.extend(kazakh)
         return out
 
 

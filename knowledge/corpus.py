@@ -11,11 +11,14 @@ from pathlib import Path
 
 from knowledge.catalog import CATALOG, load_catalog, read_text
 from knowledge.errors import KnowledgeError
+from knowledge.headings import load_guide
 from knowledge.parse import Block, parse_document
 from knowledge.records import Document, Passage
 from knowledge.repair import LinkRepairer, RepairStats
+from knowledge.topics import load_topics
 
 HINTS_FILE = "hints.toml"
+TOPICS_FILE, HEADINGS_FILE = "topics.toml", "headings.toml"  # the study guide: its labels are search aids too
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Corpus:
     stats: dict[str, RepairStats] = field(default_factory=dict)
     blocks: dict[str, list[Block]] = field(default_factory=dict)
     hints: dict[str, list[str]] = field(default_factory=dict)  # passage id → curated retrieval hints
+    guide: dict[str, list[str]] = field(default_factory=dict)  # passage id → its study-guide headings, topic titles
 
     def __post_init__(self) -> None:
         self._by_id = {p.id: p for p in self.passages}
@@ -67,9 +71,11 @@ class Corpus:
         h = hashlib.sha256()
         for p in self.passages:
             h.update(f"{p.id}\x00{p.text}\x00".encode())
-        for pid in sorted(self.hints):
-            joined = "\x01".join(self.hints[pid])
-            h.update(f"{pid}\x00{joined}\x00".encode())
+        for aids in (self.hints, self.guide):  # both are embedded beside the passages
+            for pid in sorted(aids):
+                joined = "\x01".join(aids[pid])
+                h.update(f"{pid}\x00{joined}\x00".encode())
+            h.update(b"\x02")
         return h.hexdigest()[:16]
 
 
@@ -91,6 +97,9 @@ def load_corpus(catalog: Path = CATALOG, texts: Path | None = None) -> Corpus:
         blocks[doc.id] = parsed.blocks
     corpus = Corpus(docs, passages, stats, blocks)
     corpus.hints = load_hints(catalog.parent / HINTS_FILE, corpus)
+    topics = catalog.parent / TOPICS_FILE
+    corpus.guide = load_guide(passages, load_topics(topics) if topics.is_file() else [],
+                              catalog.parent / HEADINGS_FILE)
     return corpus
 
 

@@ -14,10 +14,12 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from knowledge.corpus import Corpus
 from knowledge.errors import KnowledgeError
+
+if TYPE_CHECKING:
+    from knowledge.corpus import Corpus
 
 TOPICS = Path(__file__).with_name("topics.toml")
 QUIZ = Path(__file__).with_name("quiz.toml")

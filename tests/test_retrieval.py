@@ -80,6 +80,17 @@ def test_russian_glossary_bridges_to_kazakh_stems() -> None:
     assert set(n.query_tokens("срок")) & {stem(fold("мерзім"))}
 
 
+def test_the_glossary_meets_russian_terms_in_any_inflection() -> None:
+    """Real questions inflect: "по каким основаниям", "кассационных жалоб", "в кассационном порядке"."""
+    n = Normalizer()
+    for inflected, base in (("основаниям", "основание"), ("жалоб", "жалоба"), ("сроков", "срок"),
+                            ("полномочиями", "полномочие"), ("кассационных", "кассационный")):
+        kazakh = set(n.query_tokens(base)) - set(n.tokens(base))
+        assert kazakh and kazakh <= set(n.query_tokens(inflected)), inflected
+        assert n.known(inflected, set())
+    assert n.query_tokens("сотталған") == n.tokens("сотталған")  # a Kazakh word gains nothing from it
+
+
 def test_words_split_compounds_and_drop_numbers() -> None:
     assert words("ҚПК-нің 485-бабы") == ["кпк", "бабы"]
 
@@ -119,6 +130,19 @@ def test_bm25_scores_are_okapi_bm25() -> None:
 
 
 # -- index on disk --------------------------------------------------------------------------------------
+def test_units_are_passages_sentences_hints_and_guide_labels(corpus: Corpus) -> None:
+    from embeddings.index import GUIDE, HINT, PASSAGE, units_of
+
+    units, texts = units_of(corpus)
+    assert len(units) == len(texts)
+    live = [p for p in corpus.passages if not p.deleted]
+    assert [u.passage_id for u in units if u.kind == PASSAGE] == [p.id for p in live]
+    for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide)):
+        got = [(u.passage_id, t) for u, t in zip(units, texts, strict=True) if u.kind == kind]
+        assert got == [(p.id, t) for p in live for t in aids.get(p.id, ())], kind
+        assert got, kind
+
+
 @pytest.mark.slow
 def test_index_loads_without_re_embedding(engine: Engine, corpus: Corpus, data_dir: Path) -> None:
     directory = index_dir(data_dir, "embedded")
@@ -256,8 +280,11 @@ def test_a_document_without_its_hints_keeps_a_floor(engine: Engine) -> None:
     assert len(questions) >= 100
     bare = engine.without_hints(frozenset({LODO_DOC}))
     engine.query_vectors.warm([q.question.strip() for q in questions])  # shared with `bare`: one model, one table
-    assert not any(bare.hinted[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)  # its hints are gone
-    assert any(engine.retriever.hinted[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)
+    # its hints and study-guide labels are gone, and only its own
+    for aid in ("hinted", "guided"):
+        assert not any(getattr(bare, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC), aid
+        assert any(getattr(engine.retriever, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)
+        assert any(getattr(bare, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id != LODO_DOC), aid
     figures = evaluate(questions, lambda q: bare.ask(q, 5))["table"]["in-scope"]
     assert figures["R@1"] >= LODO_FLOOR["R@1"] and figures["R@3"] >= LODO_FLOOR["R@3"], figures
     assert figures["abstain"] <= LODO_FLOOR["refused"], figures

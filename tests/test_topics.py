@@ -192,3 +192,21 @@ def test_every_paragraph_has_a_navigation_heading(corpus) -> None:
                   text="Жаңа құжаттың бірінші тармағы сот актілерін қайта қарау тәртібін түсіндіреді және басқалар.")
     fallback = load_headings([new], [], Path("/nonexistent/headings.toml"))["new:1"]
     assert fallback.text("kk") == "Жаңа құжаттың бірінші тармағы сот актілерін қайта қарау…"
+
+
+def test_the_study_guide_labels_each_curated_paragraph_for_search(corpus) -> None:
+    """`corpus.guide`: every heading and the title of every topic that lists a passage, Kazakh and Russian — and
+    nothing for a passage no one curated (a new document is found by its own text)."""
+    from knowledge.headings import HEADINGS, load_guide
+    from knowledge.records import Passage
+
+    topics = load_topics()
+    for topic in topics:
+        for item in topic.items:
+            labels = corpus.guide[item.passage_id]
+            assert {item.heading_kk, item.heading_ru, topic.title_kk, topic.title_ru} <= set(labels)
+            assert len(labels) == len(set(labels))
+    assert {p.id for p in corpus.passages if not p.deleted} <= set(corpus.guide)
+    new = Passage(id="new:1", doc_id="new", number="1", citation="c", text="Жаңа құжаттың бірінші тармағы.")
+    guide = load_guide([*corpus.passages, new], topics, HEADINGS)
+    assert "new:1" not in guide and guide == corpus.guide
