@@ -106,6 +106,16 @@ class Features:
     answer_type: str = ""  # what the question asks for (`embeddings.question`)
 
 
+@dataclass(frozen=True)
+class Aids:
+    """One kind of curated search aid in use (hints, or study-guide labels), as the ranker reads it."""
+
+    owner: np.ndarray  # per aid text: its passage's row
+    bm25: BM25  # over the aid texts
+    present: np.ndarray  # per passage: it has at least one
+    units: np.ndarray  # their index units
+
+
 def zscore(x: np.ndarray) -> np.ndarray:
     sd = float(x.std())
     return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
@@ -133,58 +143,63 @@ class Retriever:
         passage_docs = [tok(p.text) for p in self.passages]
         self.bm25 = BM25(passage_docs)
         sent_owner, sent_docs = [], []
-        hint_owner, hint_docs = [], []
-        guide_owner, guide_docs = [], []
+        aid_docs: dict[str, tuple[list[int], list[list[str]]]] = {HINT: ([], []), GUIDE: ([], [])}
         self.sentence_tokens: dict[str, list[set[str]]] = {}
         for i, p in enumerate(self.passages):
             docs = [tok(s) for s in p.sentences]
             self.sentence_tokens[p.id] = [set(d) for d in docs]
             sent_owner.extend([i] * len(docs))
             sent_docs.extend(docs)
-            for h in self.hints.get(p.id, ()):
-                hint_owner.append(i)
-                hint_docs.append(tok(h))
-            for g in self.guide.get(p.id, ()):
-                guide_owner.append(i)
-                guide_docs.append(tok(g))
+            for kind, texts in ((HINT, self.hints), (GUIDE, self.guide)):
+                for t in texts.get(p.id, ()):
+                    aid_docs[kind][0].append(i)
+                    aid_docs[kind][1].append(tok(t))
         self.bm25_sentences, self.sentence_owner = BM25(sent_docs), np.array(sent_owner, dtype=np.int64)
-        self.bm25_hints, self.hint_owner = BM25(hint_docs), np.array(hint_owner, dtype=np.int64)
-        self.bm25_guide, self.guide_owner = BM25(guide_docs), np.array(guide_owner, dtype=np.int64)
-        self.vocabulary = set(self.bm25.idf) | set(self.bm25_hints.idf)
-        # What a passage "says" for the overlap evidence: its own stems and those of its hints.
-        self.passage_vocab = [set(d) for d in passage_docs]
-        for i, doc in zip(self.hint_owner, hint_docs, strict=True):
-            self.passage_vocab[int(i)].update(doc)
-        self.max_idf = max(self.bm25.idf.values(), default=1.0)
-        # A passage without curated questions stands in for them itself (its own dense and sentence scores),
-        # so curation is a boost, never a condition for being found.
-        self.hinted = np.zeros(len(self.passages), dtype=bool)
-        self.hinted[self.hint_owner] = True
-        self.guided = np.zeros(len(self.passages), dtype=bool)
-        self.guided[self.guide_owner] = True
-        self._type_cache: dict[str, np.ndarray] = {}
         # The index's units as arrays, so a question's scores scatter into passages with numpy.
         units = index.units
         self.unit_row = np.array([self._row.get(u.passage_id, -1) for u in units], dtype=np.int64)
         kinds = np.array([u.kind for u in units])
         self.passage_units = np.flatnonzero((kinds == PASSAGE) & (self.unit_row >= 0))
         self.sentence_units = np.flatnonzero((kinds == SENTENCE) & (self.unit_row >= 0))
-        self.hint_units = np.flatnonzero((kinds == HINT) & (self.unit_row >= 0) & self.hinted[self.unit_row])
-        self.guide_units = np.flatnonzero((kinds == GUIDE) & (self.unit_row >= 0) & self.guided[self.unit_row])
+        # A passage without curated aids of a kind stands in for them itself (its own dense and sentence scores),
+        # so curation is a boost, never a condition for being found.
+        self.aids: dict[str, Aids] = {}
+        for kind, (owners, docs) in aid_docs.items():
+            owner = np.array(owners, dtype=np.int64)
+            present = np.zeros(len(self.passages), dtype=bool)
+            present[owner] = True
+            in_use = np.flatnonzero((kinds == kind) & (self.unit_row >= 0) & present[self.unit_row])
+            self.aids[kind] = Aids(owner, BM25(docs), present, in_use)
+        self.vocabulary = set(self.bm25.idf) | set(self.aids[HINT].bm25.idf)
+        # What a passage "says" for the overlap evidence: its own stems and those of its hints.
+        self.passage_vocab = [set(d) for d in passage_docs]
+        for i, doc in zip(*aid_docs[HINT], strict=True):
+            self.passage_vocab[i].update(doc)
+        self.max_idf = max(self.bm25.idf.values(), default=1.0)
+        self._type_cache: dict[str, np.ndarray] = {}
         by_passage: dict[str, list[int]] = {}
         for i in sorted(self.sentence_units.tolist(), key=lambda i: units[i].n):
             by_passage.setdefault(units[i].passage_id, []).append(i)
         # passage id → its sentence units, in sentence order
         self._sentence_units_of = {k: np.array(v, dtype=np.int64) for k, v in by_passage.items()}
-        # The query adapter, fitted on the hints in use (a document left out here is left out of the fit too).
-        self.is_hint_unit = kinds == HINT
         self.is_question_like = (kinds == HINT) | (kinds == GUIDE)  # embedded as queries: met by the question as asked
+        # The query adapter, fitted on the hints in use (a document left out here is left out of the fit too).
         self.adapter = self._fit_adapter(index)
+
+    @property
+    def hinted(self) -> np.ndarray:
+        """Per passage: it has curated hints in use."""
+        return self.aids[HINT].present
+
+    @property
+    def guided(self) -> np.ndarray:
+        """Per passage: it has study-guide labels in use."""
+        return self.aids[GUIDE].present
 
     def _fit_adapter(self, index: DenseIndex) -> QueryAdapter:
         """(hint vector → its paragraph's vector) pairs of the hints in use; no hints: the identity map."""
         passage_unit_of = {int(self.unit_row[i]): int(i) for i in self.passage_units}
-        pairs = [(int(i), passage_unit_of[int(self.unit_row[i])]) for i in self.hint_units
+        pairs = [(int(i), passage_unit_of[int(self.unit_row[i])]) for i in self.aids[HINT].units
                  if int(self.unit_row[i]) in passage_unit_of]
         vectors = index.index.reconstruct_n(0, index.index.ntotal)
         hints = np.array([h for h, _ in pairs], dtype=np.int64)
@@ -192,11 +207,27 @@ class Retriever:
         return QueryAdapter(vectors[hints], vectors[paragraphs])
 
     # -- channels ---------------------------------------------------------------------------------------
-    def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(self.passages), dtype=np.float32)
+    def _max_per_passage(self, scores: np.ndarray, owner: np.ndarray, floor: float = 0.0) -> np.ndarray:
+        """Each passage's best score among its own items (sentences, aids, units); `floor` where it has none."""
+        out = np.full(len(self.passages), floor, dtype=np.float32)
         if len(owner):
             np.maximum.at(out, owner, scores)
         return out
+
+    def _best_of_units(self, units: np.ndarray, unit_scores: np.ndarray) -> np.ndarray:
+        return self._max_per_passage(unit_scores[units], self.unit_row[units], floor=-1.0)
+
+    def _aid_channels(self, kind: str, unit_scores: np.ndarray, qtokens: list[str], dense: np.ndarray,
+                      bm25_sentence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(dense, lexical) scores of each passage's best aid of `kind`; a passage without any stands in for them
+        with its own dense and best-sentence scores."""
+        aids = self.aids[kind]
+        best = self._best_of_units(aids.units, unit_scores)
+        lexical = self._max_per_passage(aids.bm25.scores(qtokens), aids.owner)
+        missing = ~aids.present
+        best[missing] = dense[missing]
+        lexical[missing] = bm25_sentence[missing]
+        return best, lexical
 
     def features(self, question: str) -> Features:
         form = read_question(question)
@@ -205,25 +236,14 @@ class Retriever:
         n = len(self.passages)
         whole = np.full(n, -1.0, dtype=np.float32)
         whole[self.unit_row[self.passage_units]] = unit_scores[self.passage_units]
-        best_sentence = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(best_sentence, self.unit_row[self.sentence_units], unit_scores[self.sentence_units])
-        best_hint = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(best_hint, self.unit_row[self.hint_units], unit_scores[self.hint_units])
+        best_sentence = self._best_of_units(self.sentence_units, unit_scores)
         single = best_sentence < 0
         best_sentence[single] = whole[single]
         blend = self.weights.sentence_blend
         dense = np.maximum(whole, blend * best_sentence + (1 - blend) * whole)
         bm25_sentence = self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner)
-        bm25_hint = self._max_per_passage(self.bm25_hints.scores(qtokens), self.hint_owner)
-        unhinted = ~self.hinted
-        best_hint[unhinted] = dense[unhinted]
-        bm25_hint[unhinted] = bm25_sentence[unhinted]
-        best_guide = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(best_guide, self.unit_row[self.guide_units], unit_scores[self.guide_units])
-        bm25_guide = self._max_per_passage(self.bm25_guide.scores(qtokens), self.guide_owner)
-        unguided = ~self.guided  # as for hints: a passage without labels stands in for them itself
-        best_guide[unguided] = dense[unguided]
-        bm25_guide[unguided] = bm25_sentence[unguided]
+        best_hint, bm25_hint = self._aid_channels(HINT, unit_scores, qtokens, dense, bm25_sentence)
+        best_guide, bm25_guide = self._aid_channels(GUIDE, unit_scores, qtokens, dense, bm25_sentence)
         channels = {
             "dense": dense,
             "dense_hint": best_hint,
@@ -236,7 +256,7 @@ class Retriever:
         }
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
-        idf = {t: self.bm25.idf.get(t, self.bm25_hints.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
+        idf = {t: self.bm25.idf.get(t, self.aids[HINT].bm25.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
         return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type)
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:
