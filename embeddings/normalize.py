@@ -62,6 +62,8 @@ RU_SUFFIXES = sorted({
 # One list for both languages: the same function runs on both sides, so consistency is what matters.
 SUFFIXES = sorted(set(KK_SUFFIXES) | set(RU_SUFFIXES), key=len, reverse=True)
 MIN_STEM = 3
+WITHOUT = "без"  # Russian "without": marks the stem it governs (see `Normalizer._marked`)
+NEGATED = "без·"
 
 STOP_WORDS = {
     # Kazakh (folded)
@@ -236,13 +238,25 @@ class Normalizer:
         if known is not None:
             return list(known)
         out: list[str] = []
-        for w in self.words(text):
-            if w in STOP_WORDS:
-                continue
+        for w, negated in self._marked(text):
             s = stem(w)
-            out.append(s)
+            out.append(NEGATED + s if negated else s)
             if w in self.abbreviations:
                 out.extend(self.abbreviations[w])
+        return out
+
+    def _marked(self, text: str) -> list[tuple[str, bool]]:
+        """Content words, each with whether "без" (without) governs it: "вернуть без рассмотрения" (return
+        unconsidered) must not match "срок рассмотрения" (the time to consider) as if it said the same; Kazakh
+        says it with a suffix ("қараусыз"), which stemming already keeps apart."""
+        out: list[tuple[str, bool]] = []
+        negated = False
+        for w in self.words(text):
+            if w == WITHOUT:
+                negated = True
+            elif w not in STOP_WORDS:
+                out.append((w, negated))
+                negated = False
         return out
 
     def content_words(self, text: str) -> list[str]:
@@ -260,8 +274,8 @@ class Normalizer:
     def query_tokens(self, text: str) -> list[str]:
         """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""
         out = self.tokens(text)
-        for w in self.words(text):
-            kazakh = self._glossary(w)
+        for w, negated in self._marked(text):
+            kazakh = None if negated else self._glossary(w)
             if kazakh:
                 out.extend(kazakh)
         return out

@@ -91,6 +91,18 @@ def test_the_glossary_meets_russian_terms_in_any_inflection() -> None:
     assert n.query_tokens("сотталған") == n.tokens("сотталған")  # a Kazakh word gains nothing from it
 
 
+def test_without_keeps_its_word_apart() -> None:
+    """"вернуть без рассмотрения" (returned unconsidered) is not "срок рассмотрения" (the time to consider): the
+    word "без" governs is its own term on both sides, and gets no glossary bridge to the plain Kazakh word."""
+    n = Normalizer()
+    plain = set(n.query_tokens("срок рассмотрения жалобы"))
+    negated = set(n.query_tokens("жалобу вернут без рассмотрения"))
+    assert "рассмотрен" in plain and "рассмотрен" not in negated
+    assert n.tokens("без рассмотрения") == n.tokens("оставить без рассмотрения")[-1:] != n.tokens("рассмотрения")
+    assert plain - set(n.tokens("срок рассмотрения жалобы")) >= {stem(fold("қарау"))}  # the bridge for the plain word
+    assert stem(fold("қарау")) not in negated - set(n.query_tokens("жалобу вернут"))
+
+
 def test_words_split_compounds_and_drop_numbers() -> None:
     assert words("ҚПК-нің 485-бабы") == ["кпк", "бабы"]
 
@@ -217,6 +229,15 @@ def test_questions_find_their_paragraph(engine: Engine, question: str, expected:
     assert expected in [h.passage.id for h in answer.hits]
     best = answer.hits[0]
     assert best.highlights and all(0 <= i < len(best.passage.sentences) for i in best.highlights)
+
+
+@pytest.mark.slow
+def test_the_time_to_consider_is_not_the_time_to_return(engine: Engine) -> None:
+    """Asked how long the cassation court takes, the bot quoted the three days within which a complaint is returned
+    unconsidered (2025-cassation:9; its hint says "без рассмотрения") at confidence 1.0: the answer is the six
+    months of 2025-cassation:11."""
+    answer = engine.ask("Какой срок рассмотрения кассационной жалобы?", k=3)
+    assert answer.hits[0].passage.id == "2025-cassation:11"
 
 
 @pytest.mark.slow
