@@ -237,8 +237,11 @@ class Normalizer:
         known = self._known_texts.get(text)
         if known is not None:
             return list(known)
+        return self._stems(self._marked(text))
+
+    def _stems(self, marked: list[tuple[str, bool]]) -> list[str]:
         out: list[str] = []
-        for w, negated in self._marked(text):
+        for w, negated in marked:
             s = stem(w)
             out.append(NEGATED + s if negated else s)
             if w in self.abbreviations:
@@ -272,9 +275,10 @@ class Normalizer:
         return self.glossary.get(word) or self.glossary.get(stem(word)) or self.russian_glossary.get(russian_stem(word))
 
     def query_tokens(self, text: str) -> list[str]:
-        """Like `tokens`, plus the Russian→Kazakh glossary for Russian words."""
-        out = self.tokens(text)
-        for w, negated in self._marked(text):
+        """Like `tokens`, plus the Russian→Kazakh glossary for Russian words (the question read once for both)."""
+        marked = self._marked(text)
+        out = self._stems(marked)
+        for w, negated in marked:
             kazakh = None if negated else self._glossary(w)
             if kazakh:
                 out.extend(kazakh)
