@@ -27,7 +27,7 @@ from embeddings.retriever import Features, Retriever, Weights
 MAX_FALSE_REFUSAL = 0.03
 MAX_WRONG_DIRECT = 0.04
 GRID = {  # a small grid: the features are computed once, every point re-fuses every question
-    "answer_type": (0.0, 0.3, 0.6),
+    "answer_type": (0.0, 0.3, 0.6, 1.0),
     "dense_hint": (0.6, 1.0),
     "bm25": (0.0, 0.3),
     "bm25_sentence": (0.3, 0.6, 0.9),

@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether a sentence can give it.
 
-A question word narrows the answer: "кім/кто" wants persons, "қашан/мерзім/срок" a time, "қайда/куда" a
+A question word narrows the answer: "кім/кто" wants persons (and "кім бере алады / кто может подать", who may
+file, wants the sentences that entitle someone to file), "қашан/мерзім/срок" a time, "қайда/куда" a
 court or place, "қалай/как" a procedure, "неге/почему" a reason.  A passage that shares the question's
 vocabulary but holds no sentence of the asked-for kind ("Апелляциялық шағым беру мерзімі қанша?" against a
 paragraph that mentions the appeal deadline without giving it) is a near miss, not an answer: the answer
@@ -22,6 +23,11 @@ from embeddings.normalize import fold
 
 # Question cues (folded, Latin already transliterated by the caller where needed) → answer type.
 _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # who may file / bring / appeal: a person asked for together with the act of filing, or "may X file?"
+    ("entitled", re.compile(r"\b(ким|кимдер|кто|kim|kimder)\b.*\b(бер\w*|жаса\w*|келтир\w*|пода\w*|обжал\w*|"
+                            r"прин[ое]с\w*|шагымдан\w*|ber\w*|jasa\w*|zhasa\w*)|"
+                            r"\b(может|могут|вправе|имеет\s+право|имеют\s+право)\b.{0,60}\b(подать|обжаловать|"
+                            r"принести|обратиться)\b|\bсубъект\w*\b.*\bобжалован|\b(бере|жасай|келтире)\s+ала\b")),
     ("time", re.compile(r"\b(мерзим\w*|канша\s+(уакыт|кун|ай|жыл)\w*|кашан\w*|кай\s+уакытта|срок\w*|когда|"
                         r"сколько\s+(времени|дней|месяцев|лет)|в\s+течение\s+какого|uaqyt\w*|merzim\w*|qashan)\b")),
     ("person", re.compile(r"\b(ким|кимдер\w*|кимнин|кимге|кто|кого|кому|kim|kimder)\b")),
@@ -31,6 +37,9 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # What a sentence that answers each type contains (folded).
 _ANSWER_CUES: dict[str, re.Pattern[str]] = {
+    # "… шағым беруге құқылы", "… шағым жасауы мүмкін": someone is entitled to file (not "may be appealed")
+    "entitled": re.compile(r"\b(беруге|жасауга|келтируге|жугинуге|шагымдануга)\s+(кукылы|кукыгы\s+бар)|"
+                           r"\b(беруи|жасауы|келтируи|жугинуи|билдируи)\s+мумкин"),
     "time": re.compile(r"\b(\d+|бир|екі|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|"
                        r"дней|месяц|лет|год)\w*|\bмерзим\w*\s+(ишинде|отке|откен)|\bбастап\b|\bкейин\b|"
                        r"\bдейин\b|\bкуннен\b"),
@@ -54,7 +63,7 @@ class QuestionForm:
     """The question as the lexical channel and the confidence should read it, and its answer type."""
 
     text: str  # framing stripped; what to search for
-    answer_type: str  # "time", "person", "place", "reason", "procedure" or "" (none detected)
+    answer_type: str  # "entitled", "time", "person", "place", "reason", "procedure" or "" (none detected)
     exam: bool  # an imperative or fill-in exam form
 
 

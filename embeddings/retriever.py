@@ -50,14 +50,14 @@ class Weights:
         ("dense_guide", 0.0), ("bm25_guide", 0.3),
     )
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
-    answer_type: float = 0.0  # boost for passages with a sentence of the asked-for kind (time, person, …)
+    answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-14.959, 7.7957, 0.2248, 3.5999, 3.0274, 0.092, -0.0337, 0.2434, -0.5261)
-    threshold: float = 0.2065  # below: not found; keeps false refusals at or under 3% of in-scope questions
+    confidence: tuple[float, ...] = (-14.8978, 7.7549, 0.2232, 3.5763, 2.9851, 0.096, -0.0351, 0.2417, -0.4704)
+    threshold: float = 0.1991  # below: not found; keeps false refusals at or under 3% of in-scope questions
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-13.8693, 7.8849, 0.4319, 1.6537, 3.5191, 0.1062, 0.0378, 0.0859, -0.2879)
-    direct_threshold: float = 0.5908  # wrong direct quotes 3.8% of the calibration questions
+    direct: tuple[float, ...] = (-13.679, 7.604, 0.4152, 1.821, 3.6338, 0.1204, 0.0217, 0.0786, -0.1345)
+    direct_threshold: float = 0.5854  # wrong direct quotes 3.8% of the calibration questions (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message
     also_margin: float = 0.5
@@ -276,12 +276,15 @@ class Retriever:
         return [] if units is None else [float(x) for x in unit_scores[units]]
 
     def type_channel(self, kind: str) -> np.ndarray:
-        """1 for passages with a sentence of the asked-for kind, 0 otherwise (all 0 when none was asked)."""
+        """For passages with a sentence of the asked-for kind, how few passages have one (0 for the others, and all 0
+        when no kind was asked): a kind nearly every paragraph gives (a court is named almost everywhere) says little,
+        one a handful give (who is entitled to file) says much."""
         if not kind:
             return np.zeros(len(self.passages), dtype=np.float32)
         cached = self._type_cache.get(kind)
         if cached is None:
-            cached = np.array([any(gives(kind, s) for s in p.sentences) for p in self.passages], dtype=np.float32)
+            gives_kind = np.array([any(gives(kind, s) for s in p.sentences) for p in self.passages], dtype=np.float32)
+            cached = gives_kind * max(1.0 - float(gives_kind.mean()), 1.0 / len(self.passages))
             self._type_cache[kind] = cached
         return cached
 

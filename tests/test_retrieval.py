@@ -15,6 +15,7 @@ from embeddings.evaluate import evaluate, leave_one_document_out, load_questions
 from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, build_index, load_index, open_index
 from embeddings.model import encoder_id
 from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_cyrillic, stem, words
+from embeddings.question import gives
 from knowledge import Corpus
 
 DEV = Path(__file__).parent / "data" / "dev.jsonl"
@@ -238,6 +239,18 @@ def test_the_time_to_consider_is_not_the_time_to_return(engine: Engine) -> None:
     months of 2025-cassation:11."""
     answer = engine.ask("Какой срок рассмотрения кассационной жалобы?", k=3)
     assert answer.hits[0].passage.id == "2025-cassation:11"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["Кассациялық шағымды кім бере алады?", "Кто может подать кассационную жалобу?"])
+def test_who_may_file_is_answered_by_who_is_entitled(engine: Engine, question: str) -> None:
+    """The issue's generic question: paragraphs 1, 3, 5 and 6 answer it; the bot quoted :10 (private rulings may be
+    appealed) and :7 (what a complaint contains) with confidence. A sentence that entitles someone to file is now the
+    kind of answer "who may file" asks for, and few paragraphs have one."""
+    answer = engine.ask(question, k=3)
+    assert answer.hits[0].passage.id in {f"2025-cassation:{n}" for n in (1, 3, 5, 6)}
+    best = answer.hits[0]
+    assert any(gives("entitled", best.passage.sentences[i]) for i in best.highlights)  # "… беруге құқылы/құқығы бар"
 
 
 @pytest.mark.slow

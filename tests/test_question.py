@@ -1,0 +1,48 @@
+"""What a question asks for (`embeddings.question`): pure functions, no engine."""
+
+import pytest
+
+from embeddings.question import answer_type, gives, read_question
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    # who may file: the person asked for together with the act of filing, in every script people type
+    ("Кассациялық шағымды кім бере алады?", "entitled"),
+    ("кассациялык шагымды ким бере алады", "entitled"),
+    ("kassatsiyalyq shagymdy kim beredi?", "entitled"),
+    ("Кто может подать кассационную жалобу?", "entitled"),
+    ("Может ли владелец конфискованного имущества подать кассационную жалобу?", "entitled"),
+    ("жабирленуши кассацияга шагым бере ала ма", "entitled"),
+    ("Кассациялық наразылықты кім келтіре алады?", "entitled"),
+    # a person, but not who may file
+    ("Кто рассматривает кассационную жалобу?", "person"),
+    ("Істі кім қарайды?", "person"),
+    ("Кассациялық шағым беру мерзімі қанша?", "time"),
+    ("кассациялык шагым калай беремин", "procedure"),
+    ("Кассациялық сот дегеніміз не?", ""),
+])
+def test_the_question_word_names_the_kind_of_answer(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(("sentence", "entitles"), [
+    ("ҚПК-нің 486-бабының бірінші бөлігінде санамаланған адамдар … кассациялық шағым беруге құқылы.", True),
+    ("… сондай-ақ ҚПК-нің 486-бабының бірінші бөлігінде көрсетілген адамдар кассациялық сатыдағы сотқа шағым "
+     "жасауы мүмкін.", True),
+    ("Жәбірленуші, оның өкілі немесе заңды өкілі … шағым жасауға құқылы.", True),
+    # a ruling that may be appealed (passive) says what, not who
+    ("Бірінші және апелляциялық сатыдағы соттар шығарған жекеше қаулыға … шағым жасалуы (наразылық келтірілуі) "
+     "мүмкін.", False),
+    # entitled, but to something other than filing
+    ("Кассациялық сатыдағы сот сотталған адамның жағдайын … нашарлатуға құқылы.", False),
+])
+def test_an_entitling_sentence_names_who_may_file(sentence: str, entitles: bool) -> None:
+    assert gives("entitled", sentence) is entitles
+
+
+def test_exam_forms_keep_what_they_ask() -> None:
+    form = read_question("Назовите полномочия суда кассационной инстанции.")
+    assert form.exam and form.text.startswith("полномочия суда")
+    form = read_question("Кассациялық сотқа жүгіну тәртібі:")
+    assert form.exam and form.text == "Кассациялық сотқа жүгіну тәртібі"
+    assert not read_question("Кто может подать кассационную жалобу?").exam
