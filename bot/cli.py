@@ -194,7 +194,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     except EvalFileError as exc:
         return _fail(str(exc))
     engine = open_engine(settings)
-    engine.query_vectors.warm([q.question.strip() for q in questions])  # one batched call: the same vectors
+    engine.warm([q.question for q in questions])  # one batched call: the same vectors
     if args.calibrate:
         from embeddings.calibrate import calibrate
 

@@ -67,6 +67,10 @@ class Engine:
     def ask(self, question: str, k: int = 5) -> Answer:
         return self.retriever.ask(question, k)
 
+    def warm(self, questions: list[str]) -> None:
+        """Encode many questions in one batched call, as the ranker will read them (a question file's evaluation)."""
+        self.query_vectors.warm([self.retriever.respell(q.strip()) for q in questions])
+
     def without_hints(self, doc_ids: frozenset[str]) -> Retriever:
         """The same ranker and weights with these documents' curated hints and labels ignored (leave one out)."""
         r = self.retriever

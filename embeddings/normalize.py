@@ -129,7 +129,7 @@ RU_KK_GLOSSARY: dict[str, tuple[str, ...]] = {
 
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _ABBR_SUFFIX = re.compile(r"^(?=[^-]*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{2})[^\W\d_]+-[^\W\d_]+$")
-_LATIN = re.compile(r"[a-zäáçğıīíñöóşūüúý]")
+LATIN = re.compile(r"[a-zäáçğıīíñöóşūüúý]")
 
 
 def fold(text: str) -> str:
@@ -184,7 +184,7 @@ def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
         if _ABBR_SUFFIX.match(tok):
             tok = tok.split("-", 1)[0]  # "ҚПК-нің": the part after the hyphen is a case ending
         tok = tok.lower()
-        if _LATIN.search(tok):
+        if LATIN.search(tok):
             tok = latin_to_cyrillic(tok, known)
         tok = fold(tok)
         parts = tok.split("-")
@@ -222,7 +222,7 @@ class Normalizer:
         first = {text: plain.tokens(text) for text in texts}
         normalizer = cls(abbreviations, frozenset(t for toks in first.values() for t in toks))
         # The lexicon only decides how Latin letters read: a text without them tokenises as in the first phase.
-        normalizer._known_texts = {text: toks for text, toks in first.items() if not _LATIN.search(text.lower())}
+        normalizer._known_texts = {text: toks for text, toks in first.items() if not LATIN.search(text.lower())}
         return normalizer
 
     def known_word(self, word: str) -> bool:

@@ -290,7 +290,7 @@ OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.04
 def test_calibration_set_figures_stay_above_the_floor(engine: Engine) -> None:
     questions = load_questions(DEV) + load_questions(HOLDOUT)
     assert len(questions) >= 300
-    engine.query_vectors.warm([q.question.strip() for q in questions])  # as `cassbot eval` does
+    engine.warm([q.question for q in questions])  # as `cassbot eval` does
     result = evaluate(questions, engine.ask)
     table = result["table"]
     for tag, (r1, r3) in FLOORS.items():
@@ -313,7 +313,7 @@ def test_a_document_without_its_hints_keeps_a_floor(engine: Engine) -> None:
                                        LODO_DOC)
     assert len(questions) >= 100
     bare = engine.without_hints(frozenset({LODO_DOC}))
-    engine.query_vectors.warm([q.question.strip() for q in questions])  # shared with `bare`: one model, one table
+    engine.warm([q.question for q in questions])  # shared with `bare`: one model, one table
     # its hints and study-guide labels are gone, and only its own
     for aid in ("hinted", "guided"):
         assert not any(getattr(bare, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC), aid

@@ -160,7 +160,9 @@ async def test_search_escapes_the_question_and_shows_the_outcome(assistant: Assi
         assert r.status == 200
         assert "<script>" not in page and "<img src=x" not in page
         assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;' in page
-        assert 'class="outcome outcome-direct"' in page and "<mark>" in page
+        assert "/doc/2025-cassation#p7" in page  # the paragraph on the language (direct or closest) shown
+        direct = await (await c.get("/search", params={"q": "кассациялық шағым қай тілде жазылады"})).text()
+        assert 'class="outcome outcome-direct"' in direct and "<mark>" in direct
         far = await (await c.get("/search", params={"q": "борщ рецепті қандай"})).text()
         assert 'class="outcome outcome-not_found"' in far and "<blockquote" not in far
         long = await (await c.get("/search", params={"q": "kassaciyalyk shagym " * 60})).text()
