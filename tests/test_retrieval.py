@@ -280,7 +280,7 @@ def test_results_are_distinct_paragraphs(engine: Engine) -> None:
 # system's answers) and first measured untouched. Both now calibrate the weights, so these are in-sample floors;
 # `cassbot eval ... --calibrate` prints the cross-validated estimate (README "Evaluation").
 FLOORS = {  # (R@1, R@3) per tag over both files; see README "Evaluation" for the current figures
-    "kk": (0.94, 0.98), "kk-translit": (0.90, 0.97), "kk-latn": (0.77, 0.90), "ru": (0.88, 0.95),
+    "kk": (0.94, 0.98), "kk-translit": (0.90, 0.97), "kk-latn": (0.82, 0.92), "ru": (0.88, 0.95),
 }
 OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.04
 
@@ -302,8 +302,9 @@ def test_calibration_set_figures_stay_above_the_floor(engine: Engine) -> None:
 
 # Leave-one-document-out: a document whose curated hints are ignored must still be found (hints are a boost, not
 # the ranking). `cassbot eval tests/data/dev.jsonl tests/data/holdout.jsonl --without-hints all` prints every
-# document; here the one the issue measured, 2025-cassation (116 questions: R@1 0.672, R@3 0.845, refused 0.138).
-LODO_DOC, LODO_FLOOR = "2025-cassation", {"R@1": 0.65, "R@3": 0.82, "refused": 0.16}
+# document; here the one the issue measured, 2025-cassation (116 questions: R@1 0.672, R@3 0.845, refused 0.138
+# before the study-guide labels; 0.707 / 0.897 / 0.147 with the question respelled for the model).
+LODO_DOC, LODO_FLOOR = "2025-cassation", {"R@1": 0.68, "R@3": 0.86, "refused": 0.16}
 
 
 @pytest.mark.slow
