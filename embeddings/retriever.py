@@ -61,8 +61,10 @@ class Weights:
     direct: tuple[float, ...] = (-14.6507, 8.5063, 0.4223, 2.6543, 3.1536, 0.0085, 0.0294, 0.1097, 0.0773)
     direct_threshold: float = 0.6208  # wrong direct quotes 3.8% of the calibration questions (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
-    # within this fused margin of the best are named in the same message
+    # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
+    # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
     also_margin: float = 0.5
+    also_kind_share: float = 0.2
 
 
 @dataclass
@@ -292,6 +294,11 @@ class Retriever:
             self._type_cache[kind] = cached
         return cached
 
+    def _of_rare_kind(self, f: Features, row: int) -> bool:
+        """Passage `row` gives the asked-for kind of answer, and few paragraphs do (`Weights.also_kind_share`)."""
+        rarity = float(f.channels["answer_type"][row])  # 1 - the share of paragraphs giving the kind, 0 if it lacks it
+        return rarity >= 1.0 - self.weights.also_kind_share
+
     def overlap(self, f: Features, row: int) -> float:
         """Rarity-weighted share of the question's stems that passage `row` (or its hints) contains."""
         total = sum(f.idf_weights.values())
@@ -361,8 +368,9 @@ class Retriever:
                                  f.answer_type))
             for i in order
         ]
-        also = [h for h in hits[1:3] if outcome == DIRECT and h.passage.doc_id == hits[0].passage.doc_id
-                and h.passage.is_law and h.score >= hits[0].score - self.weights.also_margin]
+        also = [h for i, h in zip(order[1:3], hits[1:3], strict=True)
+                if outcome == DIRECT and h.passage.doc_id == hits[0].passage.doc_id and h.passage.is_law
+                and (h.score >= hits[0].score - self.weights.also_margin or self._of_rare_kind(f, int(i)))]
         return Answer(question, outcome == DIRECT, confidence, hits, outcome, also, direct)
 
     def highlight(self, passage: Passage, question: str) -> list[int]:

@@ -200,6 +200,14 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         assert "тілінде" in lead and "7-тармақ" in direct.text
         assert "👍" in [b[0] for b in buttons(direct.reply_markup)]
 
+        # a generic question: the best paragraph quoted, the others that answer it named in the same message
+        [generic] = await exchange(api, api.message_update("Кассациялық шағымды кім бере алады?", user_id=USER))
+        assert "5-тармақ" in generic.text and "<blockquote expandable>" in generic.text
+        also = wiring.assistant.ask("Кассациялық шағымды кім бере алады?").also
+        assert also and "Бұл тармақтар да жауап береді:" in generic.text
+        for p in also:
+            assert f"{p.number}-тармақ — {wiring.assistant.heading(p, 'kk')}" in generic.text
+
         # near the subject, but no paragraph answers it directly: named by heading, never quoted as the answer
         [near] = await exchange(api, api.message_update("Кассациялық шағым беру мерзімі қанша?", user_id=USER))
         assert "тікелей жауап беретін тармақ табылмады" in near.text and "<blockquote" not in near.text
@@ -213,4 +221,4 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         [none] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
         assert "табылмады" in none.text and "<blockquote" not in none.text
     kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
-    assert kinds[0] == "answer" and kinds[1:] == ["abstain", "abstain"]  # only a direct quote counts as answered
+    assert kinds[:2] == ["answer", "answer"] and kinds[2:] == ["abstain", "abstain"]  # only direct quotes count

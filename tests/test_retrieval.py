@@ -251,6 +251,9 @@ def test_who_may_file_is_answered_by_who_is_entitled(engine: Engine, question: s
     assert answer.hits[0].passage.id in {f"2025-cassation:{n}" for n in (1, 3, 5, 6)}
     best = answer.hits[0]
     assert any(gives("entitled", best.passage.sentences[i]) for i in best.highlights)  # "… беруге құқылы/құқығы бар"
+    # a generic question: the other paragraphs that entitle someone to file are named in the same answer
+    assert answer.answered and answer.also
+    assert {h.passage.id for h in answer.also} <= {f"2025-cassation:{n}" for n in (1, 3, 5, 6)}
 
 
 @pytest.mark.slow
