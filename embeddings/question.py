@@ -50,6 +50,16 @@ _ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "procedure": re.compile(r"\b(тартиб\w*|тартипп\w*|жазбаша|нысан\w*|жолымен|аркылы|беру|берил\w*|карал\w*|"
                             r"жуз\w*\s+асыр\w*)"),
 }
+# The kind of proceedings a question names (folded): a civil or administrative case, not a civil claim inside a
+# criminal case ("азаматтық талап", which the criminal cassation resolution does answer).
+_PROCEEDINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("civil", re.compile(r"\bазаматтык\s+(ис|истер|иске|истерд|процес|сот\s+исин)\w*|\bгражданск\w*\s+(дел|процесс|"
+                         r"судопроизводств|кодекс)\w*|\bпо\s+гражданским\b|\b(гпк|апк)\b|\bazamattyq\s+is\w*")),
+    ("administrative", re.compile(r"\bакимшилик\s+(ис|истер|иске|кукык|жауап|процес|расим)\w*|\bадминистративн\w*\s+"
+                                  r"(дел|правонаруш|процесс|судопроизводств|ответствен|кодекс)\w*|\b(коап|аппк|акбтк)\b|"
+                                  r"\bakimshilik\s+\w+")),
+    ("criminal", re.compile(r"\bкылмыстык\s+(ис|истер|иске|процес|кукык|жауап)\w*|\bуголовн\w*|\b(упк|кпк)\b")),
+)
 # Exam framing (folded): imperatives and "what is" lead-ins that carry no content of their own.
 _EXAM_LEAD = re.compile(
     r"^\s*(\d+[.)]\s*)*(назовите|перечислите|сформулируйте|раскройте|охарактеризуйте|опишите|объясните|"
@@ -65,6 +75,7 @@ class QuestionForm:
     text: str  # framing stripped; what to search for
     answer_type: str  # "entitled", "time", "person", "place", "reason", "procedure" or "" (none detected)
     exam: bool  # an imperative or fill-in exam form
+    proceedings: tuple[str, ...] = ()  # the kinds of case it names: "civil", "administrative", "criminal"
 
 
 def strip_exam_form(question: str) -> tuple[str, bool]:
@@ -88,9 +99,15 @@ def answer_type(question: str) -> str:
     return ""
 
 
+def proceedings(question: str) -> tuple[str, ...]:
+    """The kinds of proceedings the question names (none: it asks about cassation as such)."""
+    folded = fold(question)
+    return tuple(name for name, cue in _PROCEEDINGS if cue.search(folded))
+
+
 def read_question(question: str) -> QuestionForm:
     text, exam = strip_exam_form(question)
-    return QuestionForm(text, answer_type(question), exam)
+    return QuestionForm(text, answer_type(question), exam, proceedings(question))
 
 
 def gives(kind: str, sentence: str) -> bool:

@@ -108,6 +108,7 @@ class Features:
     vocabulary: float  # share of the question's words the corpus (or the glossary) knows
     idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
     answer_type: str = ""  # what the question asks for (`embeddings.question`)
+    proceedings: tuple[str, ...] = ()  # the kinds of case it names ("civil" …)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Retriever:
         self.passages: list[Passage] = [p for p in corpus.passages if not p.deleted]
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
+        self.proceedings = [corpus.document(p.doc_id).proceedings for p in self.passages]  # "" for all kinds
         # The search aids in use: curated hints and study-guide labels, both left out for `without_hints`.
         self.hints = {p.id: corpus.hints.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
         self.guide = {p.id: corpus.guide.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
@@ -263,7 +265,7 @@ class Retriever:
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
         idf = {t: self.bm25.idf.get(t, self.aids[HINT].bm25.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
-        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type)
+        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type, form.proceedings)
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:
         """Every unit's similarity to the question.  faiss is asked for all of them: each feeds a passage's
@@ -350,7 +352,16 @@ class Retriever:
         if not self.weights.direct:  # no direct model calibrated: every confident answer is direct
             return DIRECT, confidence, confidence
         direct = self._logistic(self.weights.direct, evidence)
+        if direct >= self.weights.direct_threshold and self._other_proceedings(f, int(np.argmax(fused))):
+            return CLOSEST, confidence, direct
         return (DIRECT if direct >= self.weights.direct_threshold else CLOSEST), confidence, direct
+
+    def _other_proceedings(self, f: Features, row: int) -> bool:
+        """The question is about civil (or administrative) cases and passage `row` is of a document about criminal
+        cases only: it may be close, it is not the answer ("Азаматтық іс бойынша кассациялық шағым қалай беріледі"
+        is not answered by how a criminal cassation complaint is filed)."""
+        kind = self.proceedings[row]
+        return bool(kind and f.proceedings and kind not in f.proceedings)
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:

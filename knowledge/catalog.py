@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 from knowledge.errors import KnowledgeError
-from knowledge.records import KINDS, STATUSES, Document, Part
+from knowledge.records import KINDS, PROCEEDINGS, STATUSES, Document, Part
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 CATALOG = KNOWLEDGE_DIR / "catalog.toml"
@@ -48,6 +48,8 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
             raise KnowledgeError(where, f"kind must be one of {', '.join(KINDS)}, not {entry['kind']!r}")
         if entry["status"] not in STATUSES:
             raise KnowledgeError(where, f"status must be one of {', '.join(STATUSES)}")
+        if entry.get("proceedings", "") not in PROCEEDINGS:
+            raise KnowledgeError(where, f"proceedings must be one of {', '.join(repr(k) for k in PROCEEDINGS)}")
         if not (texts / entry["file"]).is_file():
             raise KnowledgeError(texts / entry["file"], f"text of catalog entry {doc_id!r} is missing")
         parts = tuple(_part(p, f"{where} part #{i}") for i, p in enumerate(_parts(entry, where), 1))
@@ -63,6 +65,7 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
                 status=entry["status"],
                 status_since=str(entry.get("status_since", "")),
                 description=entry.get("description", ""),
+                proceedings=entry.get("proceedings", ""),
                 authors=tuple(entry.get("authors", ())),
                 parts=parts,
             )

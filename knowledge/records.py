@@ -8,6 +8,8 @@ RESOLUTION = "normative_resolution"
 ARTICLE = "article"
 KINDS = (RESOLUTION, ARTICLE)
 STATUSES = ("in_force", "repealed", "commentary")
+# The kind of court proceedings a document is about; "" for all kinds (access to justice, judicial power).
+PROCEEDINGS = ("", "criminal", "civil", "administrative")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Document:
     status: str = ""
     status_since: str = ""
     description: str = ""
+    proceedings: str = ""  # one of PROCEEDINGS: what it cannot answer for ("criminal" says nothing of civil cases)
     authors: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
     notes: list[str] = field(default_factory=list)  # amendment notes on the title, before the preamble

@@ -2,7 +2,7 @@
 
 import pytest
 
-from embeddings.question import answer_type, gives, read_question
+from embeddings.question import answer_type, gives, proceedings, read_question
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -46,3 +46,17 @@ def test_exam_forms_keep_what_they_ask() -> None:
     form = read_question("Кассациялық сотқа жүгіну тәртібі:")
     assert form.exam and form.text == "Кассациялық сотқа жүгіну тәртібі"
     assert not read_question("Кто может подать кассационную жалобу?").exam
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("Азаматтық іс бойынша кассациялық шағым қалай беріледі", ("civil",)),
+    ("Принимает ли кассация новые доказательства в гражданском процессе", ("civil",)),
+    ("Основания для кассационного пересмотра по гражданским и административным делам", ("civil", "administrative")),
+    ("Әкімшілік құқық бұзушылық туралы іс бойынша шағым", ("administrative",)),
+    ("Кто может подать кассационную жалобу по уголовному делу?", ("criminal",)),
+    # a civil claim inside a criminal case is not a civil case
+    ("Азаматтық талап дұрыс шешілмесе кассацияға бола ма?", ()),
+    ("Кассациялық шағымды кім бере алады?", ()),
+])
+def test_the_kind_of_case_a_question_names(question: str, named: tuple[str, ...]) -> None:
+    assert proceedings(question) == named

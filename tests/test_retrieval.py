@@ -257,6 +257,19 @@ def test_who_may_file_is_answered_by_who_is_entitled(engine: Engine, question: s
 
 
 @pytest.mark.slow
+def test_a_civil_case_is_not_answered_from_the_criminal_resolution(engine: Engine) -> None:
+    """A real exam question about civil cassation was quoted directly from how a criminal cassation complaint is
+    filed (2025-cassation:7). The resolution is about criminal cases (catalog `proceedings`): close, not the answer."""
+    question = "Азаматтық іс бойынша кассациялық шағым қалай беріледі"
+    answer = engine.ask(question, k=3)
+    assert answer.hits[0].passage.doc_id == "2025-cassation"
+    assert answer.outcome == "closest" and not answer.answered
+    # the same question about criminal cases is answered from the same paragraphs
+    assert engine.ask("Қылмыстық іс бойынша кассациялық шағым қалай беріледі", k=3).hits[0].passage.id == \
+        answer.hits[0].passage.id
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", [
     "Ажырасу кезінде алимент қалай өндіріледі?", "Какая погода будет завтра в Алматы?",
     "Как рассчитать налог на имущество?", "борщ рецепт", "Футбол матчы қашан басталады?",

@@ -22,6 +22,8 @@ def _knowledge_copy(tmp_path: Path, catalog_text: str) -> Path:
     (lambda: CATALOG.read_text(encoding="utf-8") + '\n[[document.part]]\ntitle = "no starts"\n', "'starts'"),
     (lambda: CATALOG.read_text(encoding="utf-8").replace('file = "', 'file = 5 #"', 1), "must be text"),
     (lambda: "document = [1]\n", "must be a table"),
+    (lambda: CATALOG.read_text(encoding="utf-8").replace('proceedings = "criminal"', 'proceedings = "criminals"'),
+     "proceedings must be one of"),
 ])
 def test_a_broken_catalog_part_is_one_line(catalog, says: str, tmp_path: Path, capsys: pytest.CaptureFixture,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
