@@ -198,7 +198,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.calibrate:
         from embeddings.calibrate import calibrate
 
-        weights, report = calibrate(engine.retriever, questions)
+        weights, report = calibrate(engine.retriever, questions, engine.without_hints)
         print(json.dumps(report, indent=2))
         print(repr(weights))
     if args.without_hints:

@@ -1,7 +1,8 @@
 """What kind of answer a question asks for, and whether a sentence can give it.
 
 A question word narrows the answer: "кім/кто" wants persons (and "кім бере алады / кто может подать", who may
-file, wants the sentences that entitle someone to file), "қашан/мерзім/срок" a time, "қайда/куда" a
+file, wants the sentences that entitle someone to file; "не может быть обжалован", what may not be, the sentences
+that exclude), "қашан/мерзім/срок" a time, "қайда/куда" a
 court or place, "қалай/как" a procedure, "неге/почему" a reason.  A passage that shares the question's
 vocabulary but holds no sentence of the asked-for kind ("Апелляциялық шағым беру мерзімі қанша?" against a
 paragraph that mentions the appeal deadline without giving it) is a near miss, not an answer: the answer
@@ -28,6 +29,10 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"прин[ое]с\w*|шагымдан\w*|ber\w*|jasa\w*|zhasa\w*)|"
                             r"\b(может|могут|вправе|имеет\s+право|имеют\s+право)\b.{0,60}\b(подать|обжаловать|"
                             r"принести|обратиться)\b|\bсубъект\w*\b.*\bобжалован|\b(бере|жасай|келтире)\s+ала\b")),
+    # what may not be appealed or reviewed: "не может быть обжалован", "не подлежит", "нельзя", "жатпайды"
+    ("excluded", re.compile(r"\bне\s+(может|могут|подлеж\w*|допуск\w*|обжал\w*|пересматр\w*|рассматр\w*)|\bнельзя\b|"
+                            r"\bне\s+вправе\b|\b(жатпай\w*|каралмай\w*|шагымданбай\w*|жасалмай\w*|берилмей\w*|"
+                            r"болмай\w*)")),
     ("time", re.compile(r"\b(мерзим\w*|канша\s+(уакыт|кун|ай|жыл)\w*|кашан\w*|кай\s+уакытта|срок\w*|когда|"
                         r"сколько\s+(времени|дней|месяцев|лет)|в\s+течение\s+какого|uaqyt\w*|merzim\w*|qashan)\b")),
     ("person", re.compile(r"\b(ким|кимдер\w*|кимнин|кимге|кто|кого|кому|kim|kimder)\b")),
@@ -37,6 +42,8 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # What a sentence that answers each type contains (folded).
 _ANSWER_CUES: dict[str, re.Pattern[str]] = {
+    # "… қайта қарауға жатпайды", "… кассациялық тәртіппен қаралмайды": a sentence that excludes
+    "excluded": re.compile(r"\b(жатпай|каралмай|карамай|болмай|берилмей|жасалмай|шагымдалмай)\w*"),
     # "… шағым беруге құқылы", "… шағым жасауы мүмкін": someone is entitled to file (not "may be appealed")
     "entitled": re.compile(r"\b(беруге|жасауга|келтируге|жугинуге|шагымдануга)\s+(кукылы|кукыгы\s+бар)|"
                            r"\b(беруи|жасауы|келтируи|жугинуи|билдируи)\s+мумкин"),
@@ -73,7 +80,7 @@ class QuestionForm:
     """The question as the lexical channel and the confidence should read it, and its answer type."""
 
     text: str  # framing stripped; what to search for
-    answer_type: str  # "entitled", "time", "person", "place", "reason", "procedure" or "" (none detected)
+    answer_type: str  # "entitled", "excluded", "time", "person", "place", "reason", "procedure" or "" (none)
     exam: bool  # an imperative or fill-in exam form
     proceedings: tuple[str, ...] = ()  # the kinds of case it names: "civil", "administrative", "criminal"
 

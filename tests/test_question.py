@@ -14,6 +14,10 @@ from embeddings.question import answer_type, gives, proceedings, read_question
     ("Может ли владелец конфискованного имущества подать кассационную жалобу?", "entitled"),
     ("жабирленуши кассацияга шагым бере ала ма", "entitled"),
     ("Кассациялық наразылықты кім келтіре алады?", "entitled"),
+    # what may not be appealed
+    ("В каких случаях приговор не может быть обжалован в кассационном порядке?", "excluded"),
+    ("Какие судебные акты нельзя обжаловать в кассацию?", "excluded"),
+    ("Қандай сот актілері кассациялық тәртіппен қайта қарауға жатпайды?", "excluded"),
     # a person, but not who may file
     ("Кто рассматривает кассационную жалобу?", "person"),
     ("Істі кім қарайды?", "person"),
@@ -38,6 +42,12 @@ def test_the_question_word_names_the_kind_of_answer(question: str, kind: str) ->
 ])
 def test_an_entitling_sentence_names_who_may_file(sentence: str, entitles: bool) -> None:
     assert gives("entitled", sentence) is entitles
+
+
+def test_an_excluding_sentence_says_what_may_not_be() -> None:
+    assert gives("excluded", "ҚПК-нің 484-бабы … сот актілері кассациялық тәртіппен қайта қарауға жатпайды.")
+    assert gives("excluded", "… кассациялық шағымдар, наразылықтар кассациялық тәртіппен қаралмайды, өйткені …")
+    assert not gives("excluded", "Кассациялық шағым мен наразылық кассациялық сотқа жіберіледі.")
 
 
 def test_exam_forms_keep_what_they_ask() -> None:
