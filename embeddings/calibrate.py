@@ -71,7 +71,7 @@ def _rows(retriever: Retriever, questions: list[Question]) -> list[Row]:
 
 def calibrate(retriever: Retriever, questions: list[Question],
               without_hints: Callable[[frozenset[str]], Retriever] | None = None) -> tuple[Weights, dict]:
-    """``without_hints`` (document ids → a ranker without their aids): fit the outcome models on the
+    """``without_hints`` (document ids → a ranker without their aids): fit the in-scope model on the
     leave-one-document-out questions too."""
     rows = _rows(retriever, questions)
     base = retriever.weights
@@ -92,7 +92,7 @@ def calibrate(retriever: Retriever, questions: list[Question],
             best = (score, retriever.weights, table)
     retriever.weights = best[1]
 
-    # The outcome models' rows: every question as ranked with every aid, then (with `without_hints`) each
+    # The in-scope model's rows: every question as ranked with every aid, then (with `without_hints`) each
     # document's own questions as ranked without its aids.
     ranked = [(retriever, row) for row in rows]
     for doc in dict.fromkeys(p.doc_id for p in retriever.passages) if without_hints else ():
