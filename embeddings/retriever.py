@@ -353,9 +353,8 @@ class Retriever:
         if not self.weights.direct:  # no direct model calibrated: every confident answer is direct
             return DIRECT, confidence, confidence
         direct = self._logistic(self.weights.direct, evidence)
-        if direct >= self.weights.direct_threshold and self._other_proceedings(f, int(np.argmax(fused))):
-            return CLOSEST, confidence, direct
-        return (DIRECT if direct >= self.weights.direct_threshold else CLOSEST), confidence, direct
+        quoted = direct >= self.weights.direct_threshold and not self._other_proceedings(f, int(np.argmax(fused)))
+        return (DIRECT if quoted else CLOSEST), confidence, direct
 
     def _other_proceedings(self, f: Features, row: int) -> bool:
         """The question is about civil (or administrative) cases and passage `row` is of a document about criminal
