@@ -143,10 +143,11 @@ class Retriever:
         # The search aids in use: curated hints and study-guide labels, both left out for `without_hints`.
         self.hints = {p.id: corpus.hints.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
         self.guide = {p.id: corpus.guide.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
-        aid_texts = [t for aids in (self.hints, self.guide) for texts in aids.values() for t in texts]
-        self.normalizer = Normalizer.for_corpus([p.text for p in corpus.passages] + aid_texts)
+        known_texts = [p.text for p in corpus.passages]  # every text the ranker reads: passages, then aids in use
+        known_texts += [t for aids in (self.hints, self.guide) for ts in aids.values() for t in ts]
+        self.normalizer = Normalizer.for_corpus(known_texts)
         # The embedding model reads the question in the texts' spelling (Russian-keyboard and Latin Kazakh respelled).
-        self.respell = Respeller([p.text for p in corpus.passages] + aid_texts)
+        self.respell = Respeller(known_texts)
         # Every text is tokenised once (opening the engine is a start-up cost of every process that serves).
         tok = self.normalizer.tokens
         passage_docs = [tok(p.text) for p in self.passages]
