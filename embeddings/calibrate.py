@@ -113,11 +113,14 @@ def calibrate(retriever: Retriever, questions: list[Question],
     d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int))
     probs = _predict(x, intercept, coef)
     direct_probs = _predict(x, d_intercept, d_coef)
-    d_threshold = _direct_threshold(direct_probs[:n], probs[:n] >= threshold, top_right[:n])
+    # A best passage that cannot be the answer (`Retriever.off_subject`) is never quoted, whatever the model says.
+    quotable = (probs[:n] >= threshold) & ~np.array([r.off_subject(f, int(np.argmax(fz)))
+                                                      for (r, (_, f, _)), fz in zip(ranked[:n], fused, strict=False)])
+    d_threshold = _direct_threshold(direct_probs[:n], quotable, top_right[:n])
     weights = replace(retriever.weights, confidence=(round(intercept, 4), *(round(c, 4) for c in coef)),
                       threshold=round(threshold, 4), direct=(round(d_intercept, 4), *(round(c, 4) for c in d_coef)),
                       direct_threshold=round(d_threshold, 4))
-    direct = (probs[:n] >= threshold) & (direct_probs[:n] >= d_threshold)
+    direct = quotable & (direct_probs[:n] >= d_threshold)
     report = {
         "ranking": best[2],
         "oos_refused": float((probs[y == 0] < threshold).mean()) if (y == 0).any() else None,
@@ -139,10 +142,10 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
     return float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
 
 
-def _direct_threshold(direct_probs: np.ndarray, confident: np.ndarray, top_right: np.ndarray) -> float:
+def _direct_threshold(direct_probs: np.ndarray, quotable: np.ndarray, top_right: np.ndarray) -> float:
     """The lowest threshold whose wrong direct quotes stay within MAX_WRONG_DIRECT of all questions."""
     for t in np.unique(np.round(direct_probs, 4)):
-        direct = confident & (direct_probs >= t)
+        direct = quotable & (direct_probs >= t)
         if (direct & ~top_right).mean() <= MAX_WRONG_DIRECT:
             return float(t)
     return 1.0

@@ -67,6 +67,19 @@ _PROCEEDINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                   r"\bakimshilik\s+\w+")),
     ("criminal", re.compile(r"\bкылмыстык\s+(ис|истер|иске|процес|кукык|жауап)\w*|\bуголовн\w*|\b(упк|кпк)\b")),
 )
+# A trial or an appeal asked about as such (folded): "апелляциялық шағым беру мерзімі", "срок подачи апелляции",
+# "бірінші сатыдағы сот шешіміне қалай шағымдануға болады". Not when the question is about review all the same:
+# it names cassation, the Supreme Court, acts in force, the acts of an appeal court, or a missed or skipped appeal
+# ("апелляция мерзімін өткізіп алдым", "апелляциялық тәртіп сақталмады": when cassation is open, which the
+# cassation resolution answers).
+_EARLIER_STAGE = re.compile(
+    r"\bап+ел+\w*|\bap+el+\w*|\b(биринши|1-?)\s*сат\w*|\bперв\w*\s+инстанц\w*|\bмиров\w*\s+суд\w*")
+_REVIEW = re.compile(
+    r"кассац|kassac|\bкайта\s+кара|qaita\s+qara|пересмотр|надзор|жогаргы\s+сот|верховн|"
+    r"(?<!не\s)вступивш\w*\s+в\s+законную\s+силу|занды\s+кушине\s+енген|"
+    r"(приговор|постановлен|решени)\w*\s+(суда\s+)?апелляционн\w*\s+инстанц|"
+    r"апелляциялык\s+сатыдагы\s+сот\w*\s+(уким|каулы)|апелляциялык\s+тартип|"
+    r"откизип|мерзим\w*\s+откен|сакталма|кайтарып\s+ал|пропуст|пропущ|не\s+соблюд|шагымданбаса|не\s+обжалов|не\s+подавал")
 # Exam framing (folded): imperatives and "what is" lead-ins that carry no content of their own.
 _EXAM_LEAD = re.compile(
     r"^\s*(\d+[.)]\s*)*(назовите|перечислите|сформулируйте|раскройте|охарактеризуйте|опишите|объясните|"
@@ -83,6 +96,7 @@ class QuestionForm:
     answer_type: str  # "entitled", "excluded", "time", "person", "place", "reason", "procedure" or "" (none)
     exam: bool  # an imperative or fill-in exam form
     proceedings: tuple[str, ...] = ()  # the kinds of case it names: "civil", "administrative", "criminal"
+    earlier_stage: bool = False  # it asks how a trial or an appeal runs, not how acts in force are reviewed
 
 
 def strip_exam_form(question: str) -> tuple[str, bool]:
@@ -112,9 +126,15 @@ def proceedings(question: str) -> tuple[str, ...]:
     return tuple(name for name, cue in _PROCEEDINGS if cue.search(folded))
 
 
+def earlier_stage(question: str) -> bool:
+    """The question is about a trial or an appeal as such (an appeal deadline), not about review."""
+    folded = fold(question)
+    return bool(_EARLIER_STAGE.search(folded)) and not _REVIEW.search(folded)
+
+
 def read_question(question: str) -> QuestionForm:
     text, exam = strip_exam_form(question)
-    return QuestionForm(text, answer_type(question), exam, proceedings(question))
+    return QuestionForm(text, answer_type(question), exam, proceedings(question), earlier_stage(question))
 
 
 def gives(kind: str, sentence: str) -> bool:

@@ -60,7 +60,7 @@ class Weights:
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
     direct: tuple[float, ...] = (-15.3055, 9.3597, 0.4041, 2.8529, 2.8581, -0.0024, 0.0282, 0.1055, 0.2894)
-    direct_threshold: float = 0.6128  # wrong direct quotes 3.8% of the calibration questions (in-sample)
+    direct_threshold: float = 0.5421  # wrong direct quotes 3.9% of the calibration questions (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
@@ -110,6 +110,7 @@ class Features:
     idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
     answer_type: str = ""  # what the question asks for (`embeddings.question`)
     proceedings: tuple[str, ...] = ()  # the kinds of case it names ("civil" …)
+    earlier_stage: bool = False  # it asks how a trial or an appeal runs (`embeddings.question.earlier_stage`)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class Retriever:
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
         self.proceedings = [corpus.document(p.doc_id).proceedings for p in self.passages]  # "" for all kinds
+        self.review_only = [corpus.document(p.doc_id).stage == "review" for p in self.passages]
         # The search aids in use: curated hints and study-guide labels, both left out for `without_hints`.
         self.hints = {p.id: corpus.hints.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
         self.guide = {p.id: corpus.guide.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
@@ -267,7 +269,8 @@ class Retriever:
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
         idf = {t: self.bm25.idf.get(t, self.aids[HINT].bm25.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
-        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type, form.proceedings)
+        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type, form.proceedings,
+                        form.earlier_stage)
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:
         """Every unit's similarity to the question.  faiss is asked for all of them: each feeds a passage's
@@ -354,15 +357,17 @@ class Retriever:
         if not self.weights.direct:  # no direct model calibrated: every confident answer is direct
             return DIRECT, confidence, confidence
         direct = self._logistic(self.weights.direct, evidence)
-        quoted = direct >= self.weights.direct_threshold and not self._other_proceedings(f, int(np.argmax(fused)))
+        quoted = direct >= self.weights.direct_threshold and not self.off_subject(f, int(np.argmax(fused)))
         return (DIRECT if quoted else CLOSEST), confidence, direct
 
-    def _other_proceedings(self, f: Features, row: int) -> bool:
-        """The question is about civil (or administrative) cases and passage `row` is of a document about criminal
-        cases only: it may be close, it is not the answer ("Азаматтық іс бойынша кассациялық шағым қалай беріледі"
-        is not answered by how a criminal cassation complaint is filed)."""
+    def off_subject(self, f: Features, row: int) -> bool:
+        """Passage `row` may be close but cannot be the answer: the question is about civil (or administrative)
+        cases and its document about criminal cases only ("Азаматтық іс бойынша кассациялық шағым қалай беріледі"
+        is not answered by how a criminal cassation complaint is filed), or the question is about a trial or an
+        appeal and its document about the review of acts in force only ("Апелляциялық шағым беру мерзімі қанша?"
+        is not answered by when cassation is open)."""
         kind = self.proceedings[row]
-        return bool(kind and f.proceedings and kind not in f.proceedings)
+        return bool(kind and f.proceedings and kind not in f.proceedings) or (f.earlier_stage and self.review_only[row])
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 from knowledge.errors import KnowledgeError
-from knowledge.records import KINDS, PROCEEDINGS, STATUSES, Document, Part
+from knowledge.records import KINDS, PROCEEDINGS, STAGES, STATUSES, Document, Part
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 CATALOG = KNOWLEDGE_DIR / "catalog.toml"
@@ -50,6 +50,8 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
             raise KnowledgeError(where, f"status must be one of {', '.join(STATUSES)}")
         if entry.get("proceedings", "") not in PROCEEDINGS:
             raise KnowledgeError(where, f"proceedings must be one of {', '.join(repr(k) for k in PROCEEDINGS)}")
+        if entry.get("stage", "") not in STAGES:
+            raise KnowledgeError(where, f"stage must be one of {', '.join(repr(k) for k in STAGES)}")
         if not (texts / entry["file"]).is_file():
             raise KnowledgeError(texts / entry["file"], f"text of catalog entry {doc_id!r} is missing")
         parts = tuple(_part(p, f"{where} part #{i}") for i, p in enumerate(_parts(entry, where), 1))
@@ -66,6 +68,7 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
                 status_since=str(entry.get("status_since", "")),
                 description=entry.get("description", ""),
                 proceedings=entry.get("proceedings", ""),
+                stage=entry.get("stage", ""),
                 authors=tuple(entry.get("authors", ())),
                 parts=parts,
             )

@@ -10,6 +10,8 @@ KINDS = (RESOLUTION, ARTICLE)
 STATUSES = ("in_force", "repealed", "commentary")
 # The kind of court proceedings a document is about; "" for all kinds (access to justice, judicial power).
 PROCEEDINGS = ("", "criminal", "civil", "administrative")
+# The stage of a case a document is about; "" for every stage, "review" for the review of acts in force only.
+STAGES = ("", "review")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Document:
     status_since: str = ""
     description: str = ""
     proceedings: str = ""  # one of PROCEEDINGS: what it cannot answer for ("criminal" says nothing of civil cases)
+    stage: str = ""  # one of STAGES: "review" says nothing of how a trial or an appeal runs
     authors: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
     notes: list[str] = field(default_factory=list)  # amendment notes on the title, before the preamble

@@ -2,7 +2,7 @@
 
 import pytest
 
-from embeddings.question import answer_type, gives, proceedings, read_question
+from embeddings.question import answer_type, earlier_stage, gives, proceedings, read_question
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -70,3 +70,22 @@ def test_exam_forms_keep_what_they_ask() -> None:
 ])
 def test_the_kind_of_case_a_question_names(question: str, named: tuple[str, ...]) -> None:
     assert proceedings(question) == named
+
+
+@pytest.mark.parametrize(("question", "earlier"), [
+    ("Апелляциялық шағым беру мерзімі қанша?", True),
+    ("апелляция мерзими канша кун", True),
+    ("Срок подачи апелляции на приговор?", True),
+    ("Бірінші сатыдағы сот шешіміне қалай шағымдануға болады", True),
+    ("Может ли суд апелляционной инстанции ухудшить положение осужденного?", True),
+    # about review all the same: cassation named, a missed or skipped appeal, the acts of an appeal court
+    ("Апелляцияға шағымданбасам кассацияға бола ма?", False),
+    ("Апелляция мерзімін өткізіп алдым, енді не болады?", False),
+    ("Апелляциялық тәртіп сақталмады деп қашан есептеледі?", False),
+    ("Приговоры и постановления суда апелляционной инстанции могут быть обжалованы", False),
+    ("мүдделі тұлға апелляция мерзімі өткен соң құқығы бұзылғанын білсе не істеуі керек?", False),
+    ("Кассациялық шағым беру мерзімі қанша?", False),
+])
+def test_a_question_about_a_trial_or_an_appeal(question: str, earlier: bool) -> None:
+    assert earlier_stage(question) is earlier
+    assert read_question(question).earlier_stage is earlier

@@ -270,6 +270,18 @@ def test_a_civil_case_is_not_answered_from_the_criminal_resolution(engine: Engin
 
 
 @pytest.mark.slow
+def test_an_appeal_deadline_is_not_answered_from_the_cassation_resolution(engine: Engine) -> None:
+    """The issue's near-domain example: "Апелляциялық шағым беру мерзімі қанша?" was quoted directly from when
+    cassation is open (2025-cassation:4). The resolution is about review of acts in force only (catalog `stage`)."""
+    answer = engine.ask("Апелляциялық шағым беру мерзімі қанша?", k=3)
+    assert answer.hits[0].passage.doc_id == "2025-cassation"
+    assert answer.outcome != "direct" and not answer.answered
+    # a missed appeal is a question about when cassation is open, which the resolution answers
+    missed = engine.ask("Апелляция мерзімін өткізіп алдым, енді кассацияға шағым бере аламын ба?", k=3)
+    assert missed.hits[0].passage.id == "2025-cassation:4"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", [
     "Ажырасу кезінде алимент қалай өндіріледі?", "Какая погода будет завтра в Алматы?",
     "Как рассчитать налог на имущество?", "борщ рецепт", "Футбол матчы қашан басталады?",

@@ -24,6 +24,8 @@ def _knowledge_copy(tmp_path: Path, catalog_text: str) -> Path:
     (lambda: "document = [1]\n", "must be a table"),
     (lambda: CATALOG.read_text(encoding="utf-8").replace('proceedings = "criminal"', 'proceedings = "criminals"'),
      "proceedings must be one of"),
+    (lambda: CATALOG.read_text(encoding="utf-8").replace('stage = "review"', 'stage = "cassation"'),
+     "stage must be one of"),
 ])
 def test_a_broken_catalog_part_is_one_line(catalog, says: str, tmp_path: Path, capsys: pytest.CaptureFixture,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
