@@ -13,7 +13,9 @@ two logistic regressions on the confidence features:
 
 The in-scope model is also fitted on the questions each document answers alone, asked once more of a ranker without
 that document's curated aids (`without_hints`): a new document comes without hints, and a confidence learnt only
-where every paragraph has them refused a fifth of such a document's questions.  The grid ranks with every aid.
+where every paragraph has them refused a fifth of such a document's questions.  The threshold then also keeps each
+document's false refusals without its aids within `MAX_FALSE_REFUSAL_WITHOUT_HINTS`: pooled, the 3 % could all fall
+on one document.  The grid ranks with every aid.
 
 The result is printed as a `Weights(...)` literal to paste into `retriever.py`, so the shipped numbers are
 reproducible.
@@ -22,6 +24,7 @@ reproducible.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -31,6 +34,7 @@ from embeddings.evaluate import Question, is_correct, leave_one_document_out
 from embeddings.retriever import Features, Retriever, Weights
 
 MAX_FALSE_REFUSAL = 0.03
+MAX_FALSE_REFUSAL_WITHOUT_HINTS = 0.10  # per document, asked without its aids (the issue's bound for a new document)
 MAX_WRONG_DIRECT = 0.04
 GRID = {  # a small grid: the features are computed once, every point re-fuses every question
     "answer_type": (0.0, 0.3, 0.6, 1.0),
@@ -95,15 +99,23 @@ def calibrate(retriever: Retriever, questions: list[Question],
     # The in-scope model's rows: every question as ranked with every aid, then (with `without_hints`) each
     # document's own questions as ranked without its aids.
     ranked = [(retriever, row) for row in rows]
+    left_out = [""] * len(rows)  # per row: the document whose aids were left out ("" for none)
     for doc in dict.fromkeys(p.doc_id for p in retriever.passages) if without_hints else ():
         bare = without_hints(frozenset({doc}))
         bare.weights = retriever.weights
         ranked += [(bare, row) for row in _rows(bare, leave_one_document_out(questions, retriever.passages, doc))]
-    # Confidence: logistic regression on `Retriever.evidence`, threshold from the in-scope questions.
+        left_out += [doc] * (len(ranked) - len(left_out))
+    # Confidence: logistic regression on `Retriever.evidence`, threshold from the in-scope questions: false
+    # refusals within MAX_FALSE_REFUSAL over all of them, and within MAX_FALSE_REFUSAL_WITHOUT_HINTS for each
+    # document asked without its aids (pooled, one document's questions could all be refused).
     fused = [r.fuse(f) for r, (_, f, _) in ranked]
     x = np.array([r.evidence(f, fz) for (r, (_, f, _)), fz in zip(ranked, fused, strict=True)])
     y = np.array([0 if c is None else 1 for _, (_, _, c) in ranked])
     intercept, coef, threshold = _fit_confidence(x, y)
+    probs = _predict(x, intercept, coef)
+    for doc in dict.fromkeys(d for d in left_out if d):
+        own = np.array([d == doc for d in left_out]) & (y == 1)
+        threshold = min(threshold, _keeping(probs[own], MAX_FALSE_REFUSAL_WITHOUT_HINTS))
     # Direct answers: the best passage is right.  Fitted, and its threshold held (wrong direct quotes within
     # MAX_WRONG_DIRECT), on the questions as asked with every aid in use: what users get.  (Fitted on the rows
     # without hints too, it quoted directly less often where hints exist and no more rightly where they don't.)
@@ -111,14 +123,15 @@ def calibrate(retriever: Retriever, questions: list[Question],
     top_right = np.array([c is not None and bool(c[int(np.argmax(fz))])
                           for (_, (_, _, c)), fz in zip(ranked, fused, strict=True)])
     d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int))
-    probs = _predict(x, intercept, coef)
     direct_probs = _predict(x, d_intercept, d_coef)
     # A best passage that cannot be the answer (`Retriever.off_subject`) is never quoted, whatever the model says.
     quotable = (probs[:n] >= threshold) & ~np.array([r.off_subject(f, int(np.argmax(fz)))
                                                       for (r, (_, f, _)), fz in zip(ranked[:n], fused, strict=False)])
     d_threshold = _direct_threshold(direct_probs[:n], quotable, top_right[:n])
+    # printed to four places; the in-scope threshold rounded down, so rounding never refuses one more question
     weights = replace(retriever.weights, confidence=(round(intercept, 4), *(round(c, 4) for c in coef)),
-                      threshold=round(threshold, 4), direct=(round(d_intercept, 4), *(round(c, 4) for c in d_coef)),
+                      threshold=math.floor(threshold * 1e4) / 1e4,
+                      direct=(round(d_intercept, 4), *(round(c, 4) for c in d_coef)),
                       direct_threshold=round(d_threshold, 4))
     direct = quotable & (direct_probs[:n] >= d_threshold)
     report = {
@@ -153,10 +166,14 @@ def _direct_threshold(direct_probs: np.ndarray, quotable: np.ndarray, top_right:
 
 def _fit_confidence(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
     intercept, coef = _fit_logistic(x, y)
-    in_scope = np.sort(_predict(x, intercept, coef)[y == 1])
-    allowed = int(np.floor(MAX_FALSE_REFUSAL * len(in_scope)))
-    threshold = float(in_scope[allowed]) - 1e-6 if len(in_scope) else 0.5
-    return intercept, coef, threshold
+    return intercept, coef, _keeping(_predict(x, intercept, coef)[y == 1], MAX_FALSE_REFUSAL)
+
+
+def _keeping(in_scope_probs: np.ndarray, max_refused: float) -> float:
+    """The highest threshold that refuses at most `max_refused` of these in-scope questions."""
+    in_scope = np.sort(in_scope_probs)
+    allowed = int(np.floor(max_refused * len(in_scope)))
+    return float(in_scope[allowed]) - 1e-6 if len(in_scope) else 0.5
 
 
 def _predict(x: np.ndarray, intercept: float, coef: list[float]) -> np.ndarray:

@@ -55,12 +55,13 @@ class Weights:
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-14.3728, 10.0283, 0.1864, 2.6531, 0.8294, 0.1469, 0.0168, 0.1122, -0.4166)
-    threshold: float = 0.1485  # below: not found; false refusals ≤ 3% of in-scope questions, with or without hints
+    confidence: tuple[float, ...] = (-12.3808, 7.7163, 0.1397, 2.1417, 1.6735, 0.1738, 0.0391, 0.0864, -0.4737)
+    threshold: float = 0.1156  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
+    #                            questions asked without its hints
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-15.3055, 9.3597, 0.4041, 2.8529, 2.8581, -0.0024, 0.0282, 0.1055, 0.2894)
-    direct_threshold: float = 0.5421  # wrong direct quotes 3.9% of the calibration questions (in-sample)
+    direct: tuple[float, ...] = (-15.0823, 8.2803, 0.3532, 3.0098, 2.9619, 0.1547, -0.0681, 0.118, 0.0535)
+    direct_threshold: float = 0.5486  # wrong direct quotes 3.9% of the calibration questions (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
