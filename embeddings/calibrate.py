@@ -113,9 +113,9 @@ def calibrate(retriever: Retriever, questions: list[Question],
     y = np.array([0 if c is None else 1 for _, (_, _, c) in ranked])
     intercept, coef, threshold = _fit_confidence(x, y)
     probs = _predict(x, intercept, coef)
-    for doc in dict.fromkeys(d for d in left_out if d):
-        own = np.array([d == doc for d in left_out]) & (y == 1)
-        threshold = min(threshold, _keeping(probs[own], MAX_FALSE_REFUSAL_WITHOUT_HINTS))
+    own = {doc: np.array([d == doc for d in left_out]) & (y == 1) for doc in dict.fromkeys(d for d in left_out if d)}
+    for rows_of_doc in own.values():
+        threshold = min(threshold, _keeping(probs[rows_of_doc], MAX_FALSE_REFUSAL_WITHOUT_HINTS))
     # Direct answers: the best passage is right.  Fitted, and its threshold held (wrong direct quotes within
     # MAX_WRONG_DIRECT), on the questions as asked with every aid in use: what users get.  (Fitted on the rows
     # without hints too, it quoted directly less often where hints exist and no more rightly where they don't.)
@@ -139,6 +139,7 @@ def calibrate(retriever: Retriever, questions: list[Question],
         "oos_refused": float((probs[y == 0] < threshold).mean()) if (y == 0).any() else None,
         "false_refusal": float((probs[:n][y[:n] == 1] < threshold).mean()),
         "false_refusal_without_hints": float((probs[n:] < threshold).mean()) if len(probs) > n else None,
+        "false_refusal_without_hints_by_document": {d: float((probs[m] < threshold).mean()) for d, m in own.items()},
         "right_direct": float((direct & top_right[:n]).sum() / max((y[:n] == 1).sum(), 1)),
         "wrong_direct": float((direct & ~top_right[:n]).mean()),
         # The figures above are in-sample; this is what to expect on questions the fit has not seen.

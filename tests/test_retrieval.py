@@ -378,7 +378,11 @@ def test_calibration_keeps_the_weights_unless_clearly_better_and_learns_without_
         "bm25_guide": (in_use["bm25_guide"], in_use["bm25_guide"] + 0.05)})
     weights, report = calibration.calibrate(ranker, questions, engine.without_hints)
     assert dict(weights.channels) == in_use
-    # one budget for both: the hint-less rows are refused about as rarely as the others (a fifth, before)
+    # one budget for both: the hint-less rows are refused about as rarely as the others (a fifth, before), and no
+    # document without its hints more than a tenth of the time
     assert report["false_refusal_without_hints"] <= 0.10 and report["false_refusal"] <= 0.05, report
+    by_document = report["false_refusal_without_hints_by_document"]
+    assert "2025-cassation" in by_document and set(by_document) <= {p.doc_id for p in ranker.passages}
+    assert max(by_document.values()) <= 0.10, by_document
     _, bare_report = calibration.calibrate(engine.without_hints(frozenset()), questions)
     assert bare_report["false_refusal_without_hints"] is None  # no ranker without hints given: no such rows
