@@ -151,9 +151,9 @@ def _passage_html(passage: Passage, t: Gettext, highlights: list[int] | None, bu
 
 
 def also_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext) -> str:
-    """"These paragraphs answer too:" with each one's reference and heading (generic questions)."""
+    """"These paragraphs may answer too:" with each one's reference and heading (generic questions)."""
     items = "\n".join(f"• {escape(short_ref(p))} — {escape(heading(p))}" for p in passages)
-    return f"<b>{escape(t('These paragraphs answer too:'))}</b>\n{items}"
+    return f"<b>{escape(t('These paragraphs may answer too:'))}</b>\n{items}"
 
 
 def closest_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext) -> str:
@@ -229,7 +229,7 @@ def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | N
         lines += [f"«{answer_sentences(reply.best, reply.highlights)}»", ""]
     lines.append(passage_plain(reply.best, t, reply.highlights))
     if reply.also:
-        lines += ["", t("These paragraphs answer too:")]
+        lines += ["", t("These paragraphs may answer too:")]
         lines += [f"• {short_ref(p)} — {name(p)}" for p in reply.also]
     return "\n".join(lines)
 
