@@ -2,7 +2,8 @@
 
 A question word narrows the answer: "кім/кто" wants persons (and "кім бере алады / кто может подать", who may
 file, wants the sentences that entitle someone to file; "не может быть обжалован", what may not be, the sentences
-that exclude), "қашан/мерзім/срок" a time, "қайда/куда" a
+that exclude; "шағым беру мерзімі / срок подачи", the deadline to file, the sentences that give a time for filing,
+not for considering), "қашан/мерзім/срок" a time, "қайда/куда" a
 court or place, "қалай/как" a procedure, "неге/почему" a reason.  A passage that shares the question's
 vocabulary but holds no sentence of the asked-for kind ("Апелляциялық шағым беру мерзімі қанша?" against a
 paragraph that mentions the appeal deadline without giving it) is a near miss, not an answer: the answer
@@ -23,6 +24,9 @@ from dataclasses import dataclass
 from embeddings.normalize import fold
 
 # Question cues (folded, Latin already transliterated by the caller where needed) → answer type.
+_TIME_WORD = r"мерзим\w*|срок\w*|канша\s+(уакыт|кун|ай)\w*|в\s+течение\s+какого|merzim\w*"
+_FILING_WORD = (r"беру\w*|бериле\w*|жасау\w*|келтиру\w*|шагымдану\w*|подач\w*|подать|подавать|обжалов\w*|"
+                r"beru\w*|jasau\w*|shagymdanu\w*")
 _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # who may file / bring / appeal: a person asked for together with the act of filing, or "may X file?"
     ("entitled", re.compile(r"\b(ким|кимдер|кто|kim|kimder)\b.*\b(бер\w*|жаса\w*|келтир\w*|пода\w*|обжал\w*|"
@@ -33,6 +37,9 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("excluded", re.compile(r"\bне\s+(может|могут|подлеж\w*|допуск\w*|обжал\w*|пересматр\w*|рассматр\w*)|\bнельзя\b|"
                             r"\bне\s+вправе\b|\b(жатпай\w*|каралмай\w*|шагымданбай\w*|жасалмай\w*|берилмей\w*|"
                             r"болмай\w*)")),
+    # the deadline to file or appeal, not to consider: a time asked for together with the act of filing
+    ("filing_deadline", re.compile(
+        rf"\b({_TIME_WORD})\b.*\b({_FILING_WORD})\b|\b({_FILING_WORD})\b.*\b({_TIME_WORD})\b")),
     ("time", re.compile(r"\b(мерзим\w*|канша\s+(уакыт|кун|ай|жыл)\w*|кашан\w*|кай\s+уакытта|срок\w*|когда|"
                         r"сколько\s+(времени|дней|месяцев|лет)|в\s+течение\s+какого|uaqyt\w*|merzim\w*|qashan)\b")),
     ("person", re.compile(r"\b(ким|кимдер\w*|кимнин|кимге|кто|кого|кому|kim|kimder)\b")),
@@ -41,12 +48,17 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("procedure", re.compile(r"\b(калай|как(им)?\s+образом|каков\s+порядок|порядок|тартиб\w*|qalai)\b")),
 )
 # What a sentence that answers each type contains (folded).
+_FILED = r"шагым\s+жасау\w*|шагым\s+беру\w*|шагым\s+келтиру\w*|наразылык\s+келтиру\w*|шагымдану\w*"
+_DURATION = r"\b(\d+|бир|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|дней|месяц|лет|год)"
 _ANSWER_CUES: dict[str, re.Pattern[str]] = {
     # "… қайта қарауға жатпайды", "… кассациялық тәртіппен қаралмайды": a sentence that excludes
     "excluded": re.compile(r"\b(жатпай|каралмай|карамай|болмай|берилмей|жасалмай|шагымдалмай)\w*"),
     # "… шағым беруге құқылы", "… шағым жасауы мүмкін": someone is entitled to file (not "may be appealed")
     "entitled": re.compile(r"\b(беруге|жасауга|келтируге|жугинуге|шагымдануга)\s+(кукылы|кукыгы\s+бар)|"
                            r"\b(беруи|жасауы|келтируи|жугинуи|билдируи)\s+мумкин"),
+    # "Шағым жасаудың, наразылық келтірудің жалпы мерзімі … алты ай": how long one has to file (not an appeal's,
+    # which the cassation texts mention only as missed; not how terms are counted, which names no duration)
+    "filing_deadline": re.compile(rf"^(?=.*(?<!апелляциялык\s)\b({_FILED}))(?=.*\bмерзим)(?=.*{_DURATION})", re.S),
     "time": re.compile(r"\b(\d+|бир|екі|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|"
                        r"дней|месяц|лет|год)\w*|\bмерзим\w*\s+(ишинде|отке|откен)|\bбастап\b|\bкейин\b|"
                        r"\bдейин\b|\bкуннен\b"),
@@ -93,7 +105,8 @@ class QuestionForm:
     """The question as the lexical channel and the confidence should read it, and its answer type."""
 
     text: str  # framing stripped; what to search for
-    answer_type: str  # "entitled", "excluded", "time", "person", "place", "reason", "procedure" or "" (none)
+    answer_type: str  # "entitled", "excluded", "filing_deadline", "time", "person", "place", "reason", "procedure"
+    #                   or "" (none)
     exam: bool  # an imperative or fill-in exam form
     proceedings: tuple[str, ...] = ()  # the kinds of case it names: "civil", "administrative", "criminal"
     earlier_stage: bool = False  # it asks how a trial or an appeal runs, not how acts in force are reviewed

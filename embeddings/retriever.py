@@ -55,13 +55,13 @@ class Weights:
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-12.3808, 7.7163, 0.1397, 2.1417, 1.6735, 0.1738, 0.0391, 0.0864, -0.4737)
-    threshold: float = 0.1156  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
+    confidence: tuple[float, ...] = (-12.1885, 7.2991, 0.1427, 2.1736, 1.5773, 0.1804, 0.0353, 0.0909, 0.1073)
+    threshold: float = 0.1017  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
     #                            questions asked without its hints
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-15.0823, 8.2803, 0.3532, 3.0098, 2.9619, 0.1547, -0.0681, 0.118, 0.0535)
-    direct_threshold: float = 0.5486  # wrong direct quotes 3.9% of the calibration questions (in-sample)
+    direct: tuple[float, ...] = (-15.2008, 8.1062, 0.3526, 3.0792, 2.8955, 0.1635, -0.0643, 0.1232, 0.5356)
+    direct_threshold: float = 0.5433  # wrong direct quotes 3.9% of the calibration questions (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)

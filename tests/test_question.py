@@ -21,7 +21,12 @@ from embeddings.question import answer_type, earlier_stage, gives, proceedings, 
     # a person, but not who may file
     ("Кто рассматривает кассационную жалобу?", "person"),
     ("Істі кім қарайды?", "person"),
-    ("Кассациялық шағым беру мерзімі қанша?", "time"),
+    # the deadline to file, not to consider
+    ("Кассациялық шағым беру мерзімі қанша?", "filing_deadline"),
+    ("Срок подачи кассационной жалобы", "filing_deadline"),
+    ("Срок обжалования вступившего в силу приговора суда", "filing_deadline"),
+    ("Какой срок рассмотрения кассационной жалобы?", "time"),
+    ("Кассациялық шағым қанша уақытта қаралады?", "time"),
     ("кассациялык шагым калай беремин", "procedure"),
     ("Кассациялық сот дегеніміз не?", ""),
 ])
@@ -48,6 +53,16 @@ def test_an_excluding_sentence_says_what_may_not_be() -> None:
     assert gives("excluded", "ҚПК-нің 484-бабы … сот актілері кассациялық тәртіппен қайта қарауға жатпайды.")
     assert gives("excluded", "… кассациялық шағымдар, наразылықтар кассациялық тәртіппен қаралмайды, өйткені …")
     assert not gives("excluded", "Кассациялық шағым мен наразылық кассациялық сотқа жіберіледі.")
+
+
+def test_a_filing_deadline_sentence_says_how_long_one_has_to_file() -> None:
+    assert gives("filing_deadline", "Шағым жасаудың, наразылық келтірудің жалпы мерзімі - апелляциялық сатыдағы "
+                                    "сотпен жария етілген күннен бастап алты ай …")
+    # how terms are counted names no duration; an appeal's missed deadline is not the one asked for
+    assert not gives("filing_deadline", "… шағым келтірудің мерзімдері бұрын берілген шағымның, наразылықтың "
+                                        "түскен сәтінен бастап есептеледі.")
+    assert not gives("filing_deadline", "… апелляциялық шағым жасау мерзімін өткізіп алуына байланысты шағым …")
+    assert not gives("filing_deadline", "Кассациялық сатыдағы сот істі алты айдан аспайтын мерзімде қарайды.")
 
 
 def test_exam_forms_keep_what_they_ask() -> None:
