@@ -208,10 +208,15 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         for p in also:
             assert f"{p.number}-тармақ — {wiring.assistant.heading(p, 'kk')}" in generic.text
 
-        # near the subject, but no paragraph answers it directly: named by heading, never quoted as the answer
-        [near] = await exchange(api, api.message_update("Кассациялық шағым беру мерзімі қанша?", user_id=USER))
+        # the filing deadline: no resolution states it, the history article does — quoted, and labelled as commentary
+        [deadline] = await exchange(api, api.message_update("Кассациялық шағым беру мерзімі қанша?", user_id=USER))
+        assert "алты ай" in deadline.text.split("»", 1)[0] and "заң нормасы емес" in deadline.text
+
+        # near the subject, but no paragraph answers it directly (an appeal deadline, which the cassation resolution
+        # does not give): named by heading, never quoted as the answer
+        [near] = await exchange(api, api.message_update("Апелляциялық шағым беру мерзімі қанша?", user_id=USER))
         assert "тікелей жауап беретін тармақ табылмады" in near.text and "<blockquote" not in near.text
-        closest = wiring.assistant.ask("Кассациялық шағым беру мерзімі қанша?").closest
+        closest = wiring.assistant.ask("Апелляциялық шағым беру мерзімі қанша?").closest
         assert len(closest) >= 2
         for p in closest:
             assert wiring.assistant.heading(p, "kk") in near.text
@@ -221,4 +226,4 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         [none] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
         assert "табылмады" in none.text and "<blockquote" not in none.text
     kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
-    assert kinds[:2] == ["answer", "answer"] and kinds[2:] == ["abstain", "abstain"]  # only direct quotes count
+    assert kinds[:3] == ["answer"] * 3 and kinds[3:] == ["abstain", "abstain"]  # only direct quotes count
