@@ -47,7 +47,7 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", re.compile(r"\b(неге|не\s+ушин|себеб\w*|почему|зачем|по\s+какой\s+причине|nege)\b")),
     ("procedure", re.compile(r"\b(калай|как(им)?\s+образом|каков\s+порядок|порядок|тартиб\w*|qalai)\b")),
 )
-# What a sentence that answers each type contains (folded).
+# What a sentence that answers each type contains (folded): a duration ("алты ай", "3 тәулік") gives a time.
 _FILED = r"шагым\s+жасау\w*|шагым\s+беру\w*|шагым\s+келтиру\w*|наразылык\s+келтиру\w*|шагымдану\w*"
 _DURATION = r"\b(\d+|бир|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|дней|месяц|лет|год)"
 _ANSWER_CUES: dict[str, re.Pattern[str]] = {
@@ -59,9 +59,8 @@ _ANSWER_CUES: dict[str, re.Pattern[str]] = {
     # "Шағым жасаудың, наразылық келтірудің жалпы мерзімі … алты ай": how long one has to file (not an appeal's,
     # which the cassation texts mention only as missed; not how terms are counted, which names no duration)
     "filing_deadline": re.compile(rf"^(?=.*(?<!апелляциялык\s)\b({_FILED}))(?=.*\bмерзим)(?=.*{_DURATION})", re.S),
-    "time": re.compile(r"\b(\d+|бир|екі|еки|уш|бес|алты|он|жиырма|отыз)\s*(жумыс\s+)?(кун|ай|жыл|сагат|тауилик|"
-                       r"дней|месяц|лет|год)\w*|\bмерзим\w*\s+(ишинде|отке|откен)|\bбастап\b|\bкейин\b|"
-                       r"\bдейин\b|\bкуннен\b"),
+    "time": re.compile(rf"{_DURATION}\w*|\bмерзим\w*\s+(ишинде|отке|откен)|\bбастап\b|\bкейин\b|\bдейин\b|"
+                       r"\bкуннен\b"),
     "person": re.compile(r"\b(адам\w*|тулга\w*|прокурор\w*|сотталган\w*|актал\w*|жабирленуши\w*|коргауш\w*|"
                          r"окил\w*|судья\w*|торага\w*|азамат\w*|кудик\w*|айыпталуш\w*|талапкер\w*|жауапкер\w*)"),
     "place": re.compile(r"\b(сот\w*|алка\w*|жогаргы|саты\w*|жиберил\w*|жолданад\w*|тапсырыл\w*|беріл\w*|берил\w*)"),
