@@ -125,8 +125,9 @@ def calibrate(retriever: Retriever, questions: list[Question],
     d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int))
     direct_probs = _predict(x, d_intercept, d_coef)
     # A best passage that cannot be the answer (`Retriever.off_subject`) is never quoted, whatever the model says.
-    quotable = (probs[:n] >= threshold) & ~np.array([r.off_subject(f, int(np.argmax(fz)))
-                                                      for (r, (_, f, _)), fz in zip(ranked[:n], fused, strict=False)])
+    off_subject = [r.off_subject(f, int(np.argmax(fz)))
+                   for (r, (_, f, _)), fz in zip(ranked[:n], fused[:n], strict=True)]
+    quotable = (probs[:n] >= threshold) & ~np.array(off_subject)
     d_threshold = _direct_threshold(direct_probs[:n], quotable, top_right[:n])
     # printed to four places; the in-scope threshold rounded down, so rounding never refuses one more question
     weights = replace(retriever.weights, confidence=(round(intercept, 4), *(round(c, 4) for c in coef)),

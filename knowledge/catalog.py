@@ -48,10 +48,9 @@ def load_catalog(catalog: Path = CATALOG, texts: Path | None = None) -> list[Doc
             raise KnowledgeError(where, f"kind must be one of {', '.join(KINDS)}, not {entry['kind']!r}")
         if entry["status"] not in STATUSES:
             raise KnowledgeError(where, f"status must be one of {', '.join(STATUSES)}")
-        if entry.get("proceedings", "") not in PROCEEDINGS:
-            raise KnowledgeError(where, f"proceedings must be one of {', '.join(repr(k) for k in PROCEEDINGS)}")
-        if entry.get("stage", "") not in STAGES:
-            raise KnowledgeError(where, f"stage must be one of {', '.join(repr(k) for k in STAGES)}")
+        for field, allowed in (("proceedings", PROCEEDINGS), ("stage", STAGES)):  # "" (the default): every one
+            if entry.get(field, "") not in allowed:
+                raise KnowledgeError(where, f"{field} must be one of {', '.join(repr(k) for k in allowed)}")
         if not (texts / entry["file"]).is_file():
             raise KnowledgeError(texts / entry["file"], f"text of catalog entry {doc_id!r} is missing")
         parts = tuple(_part(p, f"{where} part #{i}") for i, p in enumerate(_parts(entry, where), 1))
