@@ -40,8 +40,8 @@ _TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # the deadline to file or appeal, not to consider: a time asked for together with the act of filing
     ("filing_deadline", re.compile(
         rf"\b({_TIME_WORD})\b.*\b({_FILING_WORD})\b|\b({_FILING_WORD})\b.*\b({_TIME_WORD})\b")),
-    ("time", re.compile(r"\b(мерзим\w*|канша\s+(уакыт|кун|ай|жыл)\w*|кашан\w*|кай\s+уакытта|срок\w*|когда|"
-                        r"сколько\s+(времени|дней|месяцев|лет)|в\s+течение\s+какого|uaqyt\w*|merzim\w*|qashan)\b")),
+    ("time", re.compile(rf"\b({_TIME_WORD}|канша\s+жыл\w*|кашан\w*|кай\s+уакытта|когда|"
+                        r"сколько\s+(времени|дней|месяцев|лет)|uaqyt\w*|qashan)\b")),
     ("person", re.compile(r"\b(ким|кимдер\w*|кимнин|кимге|кто|кого|кому|kim|kimder)\b")),
     ("place", re.compile(r"\b(кайда|кай\s+сот\w*|куда|где|в\s+как(ой|ие)\s+суд\w*|qaida|qai\s+sot\w*)\b")),
     ("reason", re.compile(r"\b(неге|не\s+ушин|себеб\w*|почему|зачем|по\s+какой\s+причине|nege)\b")),

@@ -30,7 +30,7 @@ from embeddings.adapter import QueryAdapter
 from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, DenseIndex
 from embeddings.lexical import BM25
 from embeddings.normalize import Normalizer, words
-from embeddings.question import gives, read_question
+from embeddings.question import QuestionForm, gives, read_question
 from embeddings.respell import Respeller
 from knowledge import Corpus, Passage
 
@@ -110,10 +110,8 @@ class Features:
     unit_scores: np.ndarray  # dense similarity of every index unit (passage, sentence, hint), by unit id
     query_tokens: list[str]
     vocabulary: float  # share of the question's words the corpus (or the glossary) knows
-    idf_weights: dict[str, float] = field(default_factory=dict)  # question stem → rarity (unknown: rarest)
-    answer_type: str = ""  # what the question asks for (`embeddings.question`)
-    proceedings: tuple[str, ...] = ()  # the kinds of case it names ("civil" …)
-    earlier_stage: bool = False  # it asks how a trial or an appeal runs (`embeddings.question.earlier_stage`)
+    idf_weights: dict[str, float]  # question stem → rarity (unknown: rarest)
+    form: QuestionForm  # how it reads (`embeddings.question`): the kind of answer, the kinds of case, the stage
 
 
 @dataclass(frozen=True)
@@ -143,8 +141,6 @@ class Retriever:
         self.passages: list[Passage] = [p for p in corpus.passages if not p.deleted]
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
-        self.proceedings = [corpus.document(p.doc_id).proceedings for p in self.passages]  # "" for all kinds
-        self.review_only = [corpus.document(p.doc_id).stage == "review" for p in self.passages]
         # The search aids in use: curated hints and study-guide labels, both left out for `without_hints`.
         self.hints = {p.id: corpus.hints.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
         self.guide = {p.id: corpus.guide.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
@@ -272,8 +268,7 @@ class Retriever:
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
         idf = {t: self.bm25.idf.get(t, self.aids[HINT].bm25.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
-        return Features(channels, unit_scores, qtokens, vocab, idf, form.answer_type, form.proceedings,
-                        form.earlier_stage)
+        return Features(channels, unit_scores, qtokens, vocab, idf, form)
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:
         """Every unit's similarity to the question.  faiss is asked for all of them: each feeds a passage's
@@ -339,7 +334,7 @@ class Retriever:
         lexical = [float(f.channels[name].max()) for name in ("bm25", "bm25_sentence", "bm25_hint")]
         top = int(np.argmax(fused))
         # the asked-for kind of answer: +1 the best passage has it, -1 it lacks it, 0 nothing specific asked
-        typed = 0.0 if not f.answer_type else (1.0 if f.channels["answer_type"][top] else -1.0)
+        typed = 0.0 if not f.form.answer_type else (1.0 if f.channels["answer_type"][top] else -1.0)
         return [dense_top, lead, f.vocabulary, self.overlap(f, top), *lexical, typed]
 
     @staticmethod
@@ -369,8 +364,9 @@ class Retriever:
         is not answered by how a criminal cassation complaint is filed), or the question is about a trial or an
         appeal and its document about the review of acts in force only ("Апелляциялық шағым беру мерзімі қанша?"
         is not answered by when cassation is open)."""
-        kind = self.proceedings[row]
-        return bool(kind and f.proceedings and kind not in f.proceedings) or (f.earlier_stage and self.review_only[row])
+        doc, asked = self.corpus.document(self.passages[row].doc_id), f.form
+        return bool(doc.proceedings and asked.proceedings and doc.proceedings not in asked.proceedings) or (
+            asked.earlier_stage and doc.stage == "review")
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:
@@ -385,7 +381,7 @@ class Retriever:
         hits = [
             Hit(self.passages[i], float(fused[i]),
                 self._highlights(self.passages[i], self.sentence_scores(self.passages[i], f.unit_scores), qset,
-                                 f.answer_type))
+                                 f.form.answer_type))
             for i in order
         ]
         also = [h for i, h in zip(order[1:3], hits[1:3], strict=True)
