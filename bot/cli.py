@@ -202,20 +202,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report, indent=2))
         print(repr(weights))
     if args.without_hints:
-        from embeddings.evaluate import format_lodo, leave_one_document_out
+        from embeddings.evaluate import documents_left_out, format_lodo
 
         docs = [d.id for d in engine.corpus.documents] if args.without_hints == "all" else [args.without_hints]
         unknown = [d for d in docs if d not in {doc.id for doc in engine.corpus.documents}]
         if unknown:
             return _fail(f"unknown document {unknown[0]!r} for --without-hints")
-        rows = []
-        for doc_id in docs:
-            subset = leave_one_document_out(questions, engine.retriever.passages, doc_id)
-            if not subset:
-                continue
-            bare = engine.without_hints(frozenset({doc_id}))
-            rows.append((doc_id, evaluate(subset, lambda q: engine.ask(q, args.k), args.k),
-                         evaluate(subset, lambda q, r=bare: r.ask(q, args.k), args.k)))
+        rows = [(doc_id, evaluate(subset, lambda q: engine.ask(q, args.k), args.k),
+                 evaluate(subset, lambda q, r=bare: r.ask(q, args.k), args.k))
+                for doc_id, subset, bare in documents_left_out(questions, engine.retriever.passages, docs,
+                                                                engine.without_hints)]
         if args.json:
             print(json.dumps({d: {"with_hints": a, "without_hints": b} for d, a, b in rows}, indent=2))
         else:

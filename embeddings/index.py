@@ -39,13 +39,13 @@ FORMAT = 2
 BATCH = 32
 
 
-PASSAGE, SENTENCE, HINT, GUIDE = "p", "s", "h", "g"
+PASSAGE, SENTENCE, HINT, GUIDE, TRANSLATION = "p", "s", "h", "g", "t"
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One embedded text: a whole passage, its n-th sentence, its n-th curated retrieval hint, or its n-th study-guide
-    label (heading or topic title)."""
+    """One embedded text: a whole passage, its n-th sentence, its n-th curated retrieval hint, its n-th study-guide
+    label (heading or topic title), or the n-th sentence of its Russian rendering."""
 
     passage_id: str
     kind: str
@@ -93,7 +93,7 @@ def units_of(corpus: Corpus) -> tuple[list[Unit], list[str]]:
             for i, s in enumerate(sentences):
                 units.append(Unit(p.id, SENTENCE, i))
                 texts.append(s)
-        for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide)):
+        for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide), (TRANSLATION, corpus.translations)):
             for i, text in enumerate(aids.get(p.id, ())):
                 units.append(Unit(p.id, kind, i))
                 texts.append(text)
@@ -113,10 +113,10 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
 
     start = time.perf_counter()
     units, texts = units_of(corpus)
-    # Hints are questions and guide labels are short like questions, so both are embedded as queries; passages and
-    # sentences as passages.
+    # Hints are questions and guide labels are short like questions, so both are embedded as queries; passages,
+    # sentences and the Russian renderings' sentences as passages.
     vecs: np.ndarray | None = None
-    for prompt, kinds in (("passage", (PASSAGE, SENTENCE)), ("query", (HINT, GUIDE))):
+    for prompt, kinds in (("passage", (PASSAGE, SENTENCE, TRANSLATION)), ("query", (HINT, GUIDE))):
         rows = [i for i, u in enumerate(units) if u.kind in kinds]
         if not rows:
             continue

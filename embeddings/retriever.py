@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.adapter import QueryAdapter
-from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, DenseIndex
+from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, TRANSLATION, DenseIndex
 from embeddings.lexical import BM25
 from embeddings.normalize import Normalizer, words
 from embeddings.question import QuestionForm, gives, read_question
@@ -47,28 +47,32 @@ class Weights:
     ranks clearly better, and fits the in-scope model on questions asked without their document's hints too
     (README, "Evaluation").  These are its numbers as printed, with real2-tune.jsonl among the files; with the
     articles' exam-style hints (session 10) a grid point ranked clearly better: bm25 0 → 0.3, bm25_sentence
-    0.6 → 0.3."""
+    0.6 → 0.3; with the passages' Russian renderings (session 11): dense_ru and bm25_ru 0 → 0.3, bm25_guide
+    0.3 → 0, and the direct threshold now holds the wrong-direct budget within each kind of question."""
 
     sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
     channels: tuple[tuple[str, float], ...] = (
         ("dense", 1.0), ("dense_hint", 1.0), ("bm25", 0.3), ("bm25_sentence", 0.3), ("bm25_hint", 0.6),
-        ("dense_guide", 0.3), ("bm25_guide", 0.3),
+        ("dense_guide", 0.3), ("bm25_guide", 0.0), ("dense_ru", 0.3), ("bm25_ru", 0.3),
     )
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-13.5084, 8.5135, 0.1275, 2.2547, 1.2997, 0.1657, 0.0638, 0.0951, 0.1038)
-    threshold: float = 0.0921  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
+    confidence: tuple[float, ...] = (-14.4776, 9.4373, 0.1382, 2.4892, 1.1367, 0.1499, 0.0822, 0.0873, -0.1832)
+    threshold: float = 0.0954  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
     #                            questions asked without its hints
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-15.0797, 8.1676, 0.3079, 2.5288, 3.2501, 0.1121, 0.0286, 0.0982, 0.4756)
-    direct_threshold: float = 0.5687  # wrong direct quotes 3.9% of the calibration questions (in-sample)
+    direct: tuple[float, ...] = (-15.8549, 8.7162, 0.285, 2.8063, 3.5748, 0.0593, 0.0869, 0.077, 0.287)
+    direct_threshold: float = 0.6185  # wrong direct quotes ≤ 4% of each kind of calibration question (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
     also_margin: float = 0.5
     also_kind_share: float = 0.2
+
+
+ALSO_DEPTH, ALSO_NAMED = 4, 2  # "may answer too": looked for this deep in the ranking, at most this many named
 
 
 @dataclass
@@ -141,11 +145,15 @@ class Retriever:
         self.passages: list[Passage] = [p for p in corpus.passages if not p.deleted]
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self.commentary = np.array([not corpus.document(p.doc_id).is_law for p in self.passages], dtype=np.float32)
-        # The search aids in use: curated hints and study-guide labels, both left out for `without_hints`.
-        self.hints = {p.id: corpus.hints.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
-        self.guide = {p.id: corpus.guide.get(p.id, []) for p in self.passages if p.doc_id not in without_hints}
+        # The search aids in use: curated hints, study-guide labels and Russian renderings, all left out for
+        # `without_hints`.
+        kept = [p for p in self.passages if p.doc_id not in without_hints]
+        self.hints = {p.id: corpus.hints.get(p.id, []) for p in kept}
+        self.guide = {p.id: corpus.guide.get(p.id, []) for p in kept}
+        self.translations = {p.id: corpus.translations.get(p.id, []) for p in kept}
+        aid_texts = {HINT: self.hints, GUIDE: self.guide, TRANSLATION: self.translations}
         known_texts = [p.text for p in corpus.passages]  # every text the ranker reads: passages, then aids in use
-        known_texts += [t for aids in (self.hints, self.guide) for ts in aids.values() for t in ts]
+        known_texts += [t for aids in aid_texts.values() for ts in aids.values() for t in ts]
         self.normalizer = Normalizer.for_corpus(known_texts)
         # The embedding model reads the question in the texts' spelling (Russian-keyboard and Latin Kazakh respelled).
         self.respell = Respeller(known_texts)
@@ -154,14 +162,14 @@ class Retriever:
         passage_docs = [tok(p.text) for p in self.passages]
         self.bm25 = BM25(passage_docs)
         sent_owner, sent_docs = [], []
-        aid_docs: dict[str, tuple[list[int], list[list[str]]]] = {HINT: ([], []), GUIDE: ([], [])}
+        aid_docs: dict[str, tuple[list[int], list[list[str]]]] = {kind: ([], []) for kind in aid_texts}
         self.sentence_tokens: dict[str, list[set[str]]] = {}
         for i, p in enumerate(self.passages):
             docs = [tok(s) for s in p.sentences]
             self.sentence_tokens[p.id] = [set(d) for d in docs]
             sent_owner.extend([i] * len(docs))
             sent_docs.extend(docs)
-            for kind, texts in ((HINT, self.hints), (GUIDE, self.guide)):
+            for kind, texts in aid_texts.items():
                 for t in texts.get(p.id, ()):
                     aid_docs[kind][0].append(i)
                     aid_docs[kind][1].append(tok(t))
@@ -181,13 +189,15 @@ class Retriever:
             present[owner] = True
             in_use = np.flatnonzero((kinds == kind) & (self.unit_row >= 0) & present[self.unit_row])
             self.aids[kind] = Aids(owner, BM25(docs), present, in_use)
-        self.vocabulary = set(self.bm25.idf) | set(self.aids[HINT].bm25.idf)
-        # What a passage "says" for the overlap evidence: its own stems and those of its hints.
+        self.vocabulary = set(self.bm25.idf) | set(self.aids[HINT].bm25.idf) | set(self.aids[TRANSLATION].bm25.idf)
+        # What a passage "says" for the overlap evidence: its own stems and those of its hints and Russian rendering.
         self.passage_vocab = [set(d) for d in passage_docs]
-        for i, doc in zip(*aid_docs[HINT], strict=True):
-            self.passage_vocab[i].update(doc)
+        for kind in (HINT, TRANSLATION):
+            for i, doc in zip(*aid_docs[kind], strict=True):
+                self.passage_vocab[i].update(doc)
         self.max_idf = max(self.bm25.idf.values(), default=1.0)
         self._type_cache: dict[str, np.ndarray] = {}
+        self._gives_cache: dict[str, dict[str, list[bool]]] = {}
         by_passage: dict[str, list[int]] = {}
         for i in sorted(self.sentence_units.tolist(), key=lambda i: units[i].n):
             by_passage.setdefault(units[i].passage_id, []).append(i)
@@ -206,6 +216,11 @@ class Retriever:
     def guided(self) -> np.ndarray:
         """Per passage: it has study-guide labels in use."""
         return self.aids[GUIDE].present
+
+    @property
+    def translated(self) -> np.ndarray:
+        """Per passage: it has a Russian rendering in use."""
+        return self.aids[TRANSLATION].present
 
     def _fit_adapter(self, index: DenseIndex) -> QueryAdapter:
         """(hint vector → its paragraph's vector) pairs of the hints in use; no hints: the identity map."""
@@ -255,6 +270,7 @@ class Retriever:
         bm25_sentence = self._max_per_passage(self.bm25_sentences.scores(qtokens), self.sentence_owner)
         best_hint, bm25_hint = self._aid_channels(HINT, unit_scores, qtokens, dense, bm25_sentence)
         best_guide, bm25_guide = self._aid_channels(GUIDE, unit_scores, qtokens, dense, bm25_sentence)
+        best_ru, bm25_ru = self._aid_channels(TRANSLATION, unit_scores, qtokens, dense, bm25_sentence)
         channels = {
             "dense": dense,
             "dense_hint": best_hint,
@@ -263,12 +279,21 @@ class Retriever:
             "bm25_hint": bm25_hint,
             "dense_guide": best_guide,
             "bm25_guide": bm25_guide,
+            "dense_ru": best_ru,
+            "bm25_ru": bm25_ru,
             "answer_type": self.type_channel(form.answer_type),
         }
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
-        idf = {t: self.bm25.idf.get(t, self.aids[HINT].bm25.idf.get(t, self.max_idf)) for t in sorted(set(qtokens))}
+        idf = {t: self._idf(t) for t in sorted(set(qtokens))}
         return Features(channels, unit_scores, qtokens, vocab, idf, form)
+
+    def _idf(self, token: str) -> float:
+        """A stem's rarity in the passages, else in the hints, else in the Russian renderings; unseen: the rarest."""
+        for idf in (self.bm25.idf, self.aids[HINT].bm25.idf, self.aids[TRANSLATION].bm25.idf):
+            if token in idf:
+                return idf[token]
+        return self.max_idf
 
     def unit_scores(self, query: np.ndarray) -> np.ndarray:
         """Every unit's similarity to the question.  faiss is asked for all of them: each feeds a passage's
@@ -294,9 +319,19 @@ class Retriever:
             return np.zeros(len(self.passages), dtype=np.float32)
         cached = self._type_cache.get(kind)
         if cached is None:
-            gives_kind = np.array([any(gives(kind, s) for s in p.sentences) for p in self.passages], dtype=np.float32)
+            per_sentence = self.sentences_giving(kind)
+            gives_kind = np.array([any(per_sentence[p.id]) for p in self.passages], dtype=np.float32)
             cached = gives_kind * max(1.0 - float(gives_kind.mean()), 1.0 / len(self.passages))
             self._type_cache[kind] = cached
+        return cached
+
+    def sentences_giving(self, kind: str) -> dict[str, list[bool]]:
+        """Per passage, which of its sentences hold an answer of `kind`: the cue patterns are run over the corpus
+        once per kind, not for every question."""
+        cached = self._gives_cache.get(kind)
+        if cached is None:
+            cached = {p.id: [gives(kind, s) for s in p.sentences] for p in self.passages}
+            self._gives_cache[kind] = cached
         return cached
 
     def _of_rare_kind(self, f: Features, row: int) -> bool:
@@ -376,18 +411,32 @@ class Retriever:
         f = self.features(question)
         fused = self.fuse(f)
         outcome, confidence, direct = self.outcome(f, fused)
-        order = np.argsort(-fused)[:k]
+        ranked = np.argsort(-fused)
         qset = set(f.query_tokens)
-        hits = [
-            Hit(self.passages[i], float(fused[i]),
-                self._highlights(self.passages[i], self.sentence_scores(self.passages[i], f.unit_scores), qset,
-                                 f.form.answer_type))
-            for i in order
-        ]
-        also = [h for i, h in zip(order[1:3], hits[1:3], strict=True)
-                if outcome == DIRECT and h.passage.doc_id == hits[0].passage.doc_id and h.passage.is_law
-                and (h.score >= hits[0].score - self.weights.also_margin or self._of_rare_kind(f, int(i)))]
-        return Answer(question, outcome == DIRECT, confidence, hits, outcome, also, direct)
+
+        def hit(i: int) -> Hit:
+            passage = self.passages[i]
+            return Hit(passage, float(fused[i]), self._highlights(
+                passage, self.sentence_scores(passage, f.unit_scores), qset, f.form.answer_type))
+
+        hits = [hit(int(i)) for i in ranked[:k]]
+        also = [] if outcome != DIRECT else self._also(f, fused, ranked)
+        return Answer(question, outcome == DIRECT, confidence, hits, outcome,
+                      [hits[n] if n < len(hits) else hit(i) for n, i in also], direct)
+
+    def _also(self, f: Features, fused: np.ndarray, ranked: np.ndarray) -> list[tuple[int, int]]:
+        """(rank, row) of up to ALSO_NAMED other paragraphs of the best one's law that answer too: within
+        `also_margin` of it among the next two, or of the asked-for kind when few paragraphs are (who may file:
+        the paragraphs that entitle someone) among the next ALSO_DEPTH."""
+        best = self.passages[int(ranked[0])]
+        out = []
+        for n, i in enumerate(ranked[1:ALSO_DEPTH + 1].tolist(), 1):
+            p = self.passages[i]
+            if p.doc_id != best.doc_id or not p.is_law:
+                continue
+            if (n <= 2 and fused[i] >= fused[ranked[0]] - self.weights.also_margin) or self._of_rare_kind(f, i):
+                out.append((n, i))
+        return out[:ALSO_NAMED]
 
     def highlight(self, passage: Passage, question: str) -> list[int]:
         """The sentence(s) of a given passage that best answer `question` (quiz feedback, direct quotes)."""
@@ -406,11 +455,12 @@ class Retriever:
         if n <= 1:
             return [0] if n else []
         toks = self.sentence_tokens[passage.id]
+        of_kind = self.sentences_giving(kind)[passage.id] if kind else [False] * n
         scored = []
         for i in range(n):
             d = sentence_scores[i] if sentence_scores and i < len(sentence_scores) else 0.0
             overlap = len(qtokens & toks[i]) / max(len(qtokens), 1)
-            scored.append(d + 0.3 * overlap + (0.05 if kind and gives(kind, passage.sentences[i]) else 0.0))
+            scored.append(d + 0.3 * overlap + (0.05 if of_kind[i] else 0.0))
         ranked = sorted(range(n), key=lambda i: -scored[i])
         picked = [ranked[0]]
         if scored[ranked[1]] >= scored[ranked[0]] - 0.01 and abs(ranked[1] - ranked[0]) == 1:

@@ -14,10 +14,11 @@ from knowledge.errors import KnowledgeError
 from knowledge.headings import load_guide
 from knowledge.parse import Block, parse_document
 from knowledge.records import Document, Passage
-from knowledge.repair import LinkRepairer, RepairStats
+from knowledge.repair import LinkRepairer, RepairStats, split_sentences
 from knowledge.topics import load_topics
 
 HINTS_FILE = "hints.toml"
+TRANSLATIONS_FILE = "translations.toml"  # unofficial Russian renderings: a search aid for Russian questions
 TOPICS_FILE, HEADINGS_FILE = "topics.toml", "headings.toml"  # the study guide: its labels are search aids too
 
 
@@ -29,6 +30,7 @@ class Corpus:
     blocks: dict[str, list[Block]] = field(default_factory=dict)
     hints: dict[str, list[str]] = field(default_factory=dict)  # passage id → curated retrieval hints
     guide: dict[str, list[str]] = field(default_factory=dict)  # passage id → its study-guide headings, topic titles
+    translations: dict[str, list[str]] = field(default_factory=dict)  # passage id → its Russian rendering's sentences
 
     def __post_init__(self) -> None:
         self._by_id = {p.id: p for p in self.passages}
@@ -71,7 +73,7 @@ class Corpus:
         h = hashlib.sha256()
         for p in self.passages:
             h.update(f"{p.id}\x00{p.text}\x00".encode())
-        for aids in (self.hints, self.guide):  # both are embedded beside the passages
+        for aids in (self.hints, self.guide, self.translations):  # all are embedded beside the passages
             for pid in sorted(aids):
                 joined = "\x01".join(aids[pid])
                 h.update(f"{pid}\x00{joined}\x00".encode())
@@ -97,6 +99,7 @@ def load_corpus(catalog: Path = CATALOG, texts: Path | None = None) -> Corpus:
         blocks[doc.id] = parsed.blocks
     corpus = Corpus(docs, passages, stats, blocks)
     corpus.hints = load_hints(catalog.parent / HINTS_FILE, corpus)
+    corpus.translations = load_translations(catalog.parent / TRANSLATIONS_FILE, corpus)
     topics = catalog.parent / TOPICS_FILE
     corpus.guide = load_guide(passages, load_topics(topics) if topics.is_file() else [],
                               catalog.parent / HEADINGS_FILE)
@@ -119,3 +122,26 @@ def load_hints(path: Path, corpus: Corpus) -> dict[str, list[str]]:
         texts = [str(t).strip() for lang in ("kk", "ru") for t in entry.get(lang, []) if str(t).strip()]
         hints.setdefault(pid, []).extend(texts)
     return hints
+
+
+def load_translations(path: Path, corpus: Corpus) -> dict[str, list[str]]:
+    """Russian renderings of passages (optional file), split into sentences: most people ask in Russian, and a
+    Russian question meets a Russian sentence far more surely than a Kazakh one.  Search aids only: the quote is
+    always the Kazakh text, and the renderings are not official translations."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(path, f"not valid TOML: {exc}") from None
+    out: dict[str, list[str]] = {}
+    for n, entry in enumerate(data.get("translation", []), 1):
+        pid, text = entry.get("passage"), entry.get("ru")
+        if not isinstance(pid, str) or corpus.get(pid) is None:
+            raise KnowledgeError(path, f"[[translation]] #{n}: unknown passage {pid!r}")
+        if pid in out:
+            raise KnowledgeError(path, f"[[translation]] #{n}: a second translation of {pid}")
+        if not isinstance(text, str) or not text.strip():
+            raise KnowledgeError(path, f"[[translation]] #{n} ({pid}): no Russian text (ru = \"\"\"…\"\"\")")
+        out[pid] = [s for line in text.strip().split("\n") if line.strip() for s in split_sentences(line.strip())]
+    return out

@@ -143,14 +143,14 @@ def test_bm25_scores_are_okapi_bm25() -> None:
 
 
 # -- index on disk --------------------------------------------------------------------------------------
-def test_units_are_passages_sentences_hints_and_guide_labels(corpus: Corpus) -> None:
-    from embeddings.index import GUIDE, HINT, PASSAGE, units_of
+def test_units_are_passages_sentences_and_search_aids(corpus: Corpus) -> None:
+    from embeddings.index import GUIDE, HINT, PASSAGE, TRANSLATION, units_of
 
     units, texts = units_of(corpus)
     assert len(units) == len(texts)
     live = [p for p in corpus.passages if not p.deleted]
     assert [u.passage_id for u in units if u.kind == PASSAGE] == [p.id for p in live]
-    for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide)):
+    for kind, aids in ((HINT, corpus.hints), (GUIDE, corpus.guide), (TRANSLATION, corpus.translations)):
         got = [(u.passage_id, t) for u, t in zip(units, texts, strict=True) if u.kind == kind]
         assert got == [(p.id, t) for p in live for t in aids.get(p.id, ())], kind
         assert got, kind
@@ -272,9 +272,10 @@ def test_a_civil_case_is_not_answered_from_the_criminal_resolution(engine: Engin
 @pytest.mark.slow
 def test_an_appeal_deadline_is_not_answered_from_the_cassation_resolution(engine: Engine) -> None:
     """The issue's near-domain example: "Апелляциялық шағым беру мерзімі қанша?" was quoted directly from when
-    cassation is open (2025-cassation:4). The resolution is about review of acts in force only (catalog `stage`)."""
+    cassation is open (2025-cassation:4). The resolution is about review of acts in force only (catalog `stage`), and
+    so is the history of cassation, whose general time limit (history:4) counts from the appeal's judgment."""
     answer = engine.ask("Апелляциялық шағым беру мерзімі қанша?", k=3)
-    assert answer.hits[0].passage.doc_id == "2025-cassation"
+    assert answer.hits[0].passage.doc_id in {"2025-cassation", "history"}
     assert answer.outcome != "direct" and not answer.answered
     # a missed appeal is a question about when cassation is open, which the resolution answers
     missed = engine.ask("Апелляция мерзімін өткізіп алдым, енді кассацияға шағым бере аламын ба?", k=3)
@@ -344,8 +345,8 @@ def test_a_document_without_its_hints_keeps_a_floor(engine: Engine) -> None:
     assert len(questions) >= 100
     bare = engine.without_hints(frozenset({LODO_DOC}))
     engine.warm([q.question for q in questions])  # shared with `bare`: one model, one table
-    # its hints and study-guide labels are gone, and only its own
-    for aid in ("hinted", "guided"):
+    # its hints, study-guide labels and Russian renderings are gone, and only its own
+    for aid in ("hinted", "guided", "translated"):
         assert not any(getattr(bare, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC), aid
         assert any(getattr(engine.retriever, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id == LODO_DOC)
         assert any(getattr(bare, aid)[i] for i, p in enumerate(bare.passages) if p.doc_id != LODO_DOC), aid
@@ -386,3 +387,20 @@ def test_calibration_keeps_the_weights_unless_clearly_better_and_learns_without_
     assert max(by_document.values()) <= 0.10, by_document
     _, bare_report = calibration.calibrate(engine.without_hints(frozenset()), questions)
     assert bare_report["false_refusal_without_hints"] is None  # no ranker without hints given: no such rows
+
+
+def test_the_direct_budget_holds_for_each_kind_of_question() -> None:
+    """Pooled, 300 easy questions written from the passages pay for a real question's wrong quote; per kind, the
+    threshold rises until the real questions' wrong direct quotes are within the budget too."""
+    import embeddings.calibrate as calibration
+
+    n_written, n_real = 300, 25
+    probs = np.concatenate([np.full(n_written, 0.9), np.linspace(0.5, 0.8, n_real)])
+    right = np.concatenate([np.ones(n_written, dtype=bool), np.arange(n_real) >= 5])  # the 5 least sure are wrong
+    kinds = np.array([""] * n_written + ["real"] * n_real)
+    quotable = np.ones(len(probs), dtype=bool)
+    pooled = calibration._direct_threshold(probs, quotable, right, np.array([""] * len(probs)))
+    per_kind = calibration._direct_threshold(probs, quotable, right, kinds)
+    assert pooled == 0.5  # 5 wrong of 325 is within 4 %
+    wrong_real = ((probs >= per_kind) & ~right)[n_written:].sum()
+    assert per_kind > pooled and wrong_real / n_real <= calibration.MAX_WRONG_DIRECT and wrong_real == 1
