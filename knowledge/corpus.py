@@ -6,6 +6,7 @@ import hashlib
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,19 +107,26 @@ def load_corpus(catalog: Path = CATALOG, texts: Path | None = None) -> Corpus:
     return corpus
 
 
-def load_hints(path: Path, corpus: Corpus) -> dict[str, list[str]]:
-    """Curated questions and key phrases per passage (optional file): search aids, never quoted."""
+def _passage_entries(path: Path, corpus: Corpus, table: str) -> Iterator[tuple[int, str, dict]]:
+    """The `[[table]]` entries of an optional TOML file of per-passage search aids, each with its ordinal and its
+    passage id, checked to name a known passage."""
     if not path.exists():
-        return {}
+        return
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KnowledgeError(path, f"not valid TOML: {exc}") from None
-    hints: dict[str, list[str]] = {}
-    for n, entry in enumerate(data.get("hint", []), 1):
+    for n, entry in enumerate(data.get(table, []), 1):
         pid = entry.get("passage")
         if not isinstance(pid, str) or corpus.get(pid) is None:
-            raise KnowledgeError(path, f"[[hint]] #{n}: unknown passage {pid!r}")
+            raise KnowledgeError(path, f"[[{table}]] #{n}: unknown passage {pid!r}")
+        yield n, pid, entry
+
+
+def load_hints(path: Path, corpus: Corpus) -> dict[str, list[str]]:
+    """Curated questions and key phrases per passage (optional file): search aids, never quoted."""
+    hints: dict[str, list[str]] = {}
+    for _, pid, entry in _passage_entries(path, corpus, "hint"):
         texts = [str(t).strip() for lang in ("kk", "ru") for t in entry.get(lang, []) if str(t).strip()]
         hints.setdefault(pid, []).extend(texts)
     return hints
@@ -128,17 +136,9 @@ def load_translations(path: Path, corpus: Corpus) -> dict[str, list[str]]:
     """Russian renderings of passages (optional file), split into sentences: most people ask in Russian, and a
     Russian question meets a Russian sentence far more surely than a Kazakh one.  Search aids only: the quote is
     always the Kazakh text, and the renderings are not official translations."""
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(path, f"not valid TOML: {exc}") from None
     out: dict[str, list[str]] = {}
-    for n, entry in enumerate(data.get("translation", []), 1):
-        pid, text = entry.get("passage"), entry.get("ru")
-        if not isinstance(pid, str) or corpus.get(pid) is None:
-            raise KnowledgeError(path, f"[[translation]] #{n}: unknown passage {pid!r}")
+    for n, pid, entry in _passage_entries(path, corpus, "translation"):
+        text = entry.get("ru")
         if pid in out:
             raise KnowledgeError(path, f"[[translation]] #{n}: a second translation of {pid}")
         if not isinstance(text, str) or not text.strip():

@@ -309,7 +309,7 @@ def test_results_are_distinct_paragraphs(engine: Engine) -> None:
 # system's answers) and first measured untouched. Both now calibrate the weights, so these are in-sample floors;
 # `cassbot eval ... --calibrate` prints the cross-validated estimate (README "Evaluation").
 FLOORS = {  # (R@1, R@3) per tag over both files; see README "Evaluation" for the current figures
-    "kk": (0.94, 0.98), "kk-translit": (0.90, 0.97), "kk-latn": (0.82, 0.92), "ru": (0.88, 0.95),
+    "kk": (0.94, 0.98), "kk-translit": (0.90, 0.97), "kk-latn": (0.88, 0.95), "ru": (0.88, 0.95),
 }
 OOS_FLOOR, FALSE_ABSTENTION_CEILING = 0.95, 0.04
 
