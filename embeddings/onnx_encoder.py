@@ -159,11 +159,14 @@ class OnnxEncoder:
             prepared = [t.lower() for t in prepared]
         prompt_length = self._prompt_length(prompt) if prompt and not self.include_prompt else 0
         tokens = self._tokenize(prepared)  # once; batches are then cut from these ids
-        order = np.argsort([-len(t) for t in prepared], kind="stable")  # similar lengths share a batch
+        # Similar lengths share a batch, and a batch is as wide as its first text: lengths in tokens, not characters
+        # (a Russian sentence is fewer tokens per character than a Kazakh one, so by characters a batch of 16 could
+        # hold a text 1.5 times as long as its first, and the batch's attention 2.2 times the budget).
+        order = np.argsort([-len(t) for t in tokens], kind="stable")
         out: np.ndarray | None = None
         start = 0
         while start < len(prepared):
-            width = len(tokens[order[start]])  # the longest left (in characters)
+            width = len(tokens[order[start]])  # the longest left, in tokens
             rows = order[start : start + max(1, min(batch_size, MAX_PAIRS // max(width * width, 1)))]
             start += len(rows)
             vecs = self._embed([tokens[i] for i in rows], prompt_length)
