@@ -3,9 +3,10 @@
 Approach
 * Dense: the question (in the texts' spelling, `respell`, with e5's "query: " prompt) against every passage,
   every sentence of every passage, the curated retrieval hints (questions people ask for that passage) and the
-  study guide's labels for it (headings, titles of the topics that list it), both embedded as queries.  A passage
+  study guide's labels for it (headings, titles of the topics that list it), both embedded as queries, and the
+  sentences of its Russian rendering (most people ask in Russian; the quote is always the Kazakh text).  A passage
   scores by the best of these views.
-* Lexical: BM25 over normalised stems (`normalize`) of passages, of their sentences, hints and labels —
+* Lexical: BM25 over normalised stems (`normalize`) of passages, of their sentences, hints, labels and renderings —
   this is what lets "кассациялык шагым", "kassaciyalyq şağym" and "кассационная жалоба" reach
   "кассациялық шағым".
 * Fusion: every channel is standardised over the passages (z-scores) and summed with the weights in
