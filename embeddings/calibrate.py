@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from embeddings.evaluate import Question, documents_left_out, is_correct
-from embeddings.retriever import Features, Retriever, Weights, zscore
+from embeddings.retriever import Features, Retriever, Weights, fuse_channels, zscore
 
 MAX_FALSE_REFUSAL = 0.03
 MAX_FALSE_REFUSAL_WITHOUT_HINTS = 0.10  # per document, asked without its aids (the issue's bound for a new document)
@@ -54,8 +54,8 @@ Row = tuple[Question, Features, "np.ndarray | None"]  # the question, its featur
 
 
 class _Ranking:
-    """The in-scope questions' channels, z-scored and stacked once: a grid point then re-fuses every question in a
-    few array operations — the same float32 operations in the same order as `Retriever.fuse`, so the same ranks."""
+    """The in-scope questions' channels, z-scored and stacked once: a grid point then re-fuses every question at once
+    (`fuse_channels` over the stack, as `Retriever.fuse` over one question: the same ranks)."""
 
     def __init__(self, retriever: Retriever, rows: list[Row]) -> None:
         kept = [(q, f, c) for q, f, c in rows if c is not None]
@@ -68,12 +68,7 @@ class _Ranking:
 
     def score(self, weights: Weights) -> tuple[float, dict]:
         """2·R@1 + R@3 summed over tags (each tag counts equally), and the per-tag (R@1, R@3) table."""
-        fused = np.zeros_like(self.kind)
-        for name, w in weights.channels:
-            if w:
-                fused += w * self.z[name]
-        fused += weights.answer_type * self.kind
-        fused = fused - weights.commentary_penalty * self.commentary
+        fused = fuse_channels(weights, self.z, self.kind, self.commentary)
         top = np.take_along_axis(self.correct, np.argsort(-fused, axis=1)[:, :3], axis=1)
         table = {}
         for tag in dict.fromkeys(self.tags.tolist()):

@@ -22,7 +22,7 @@ Approach
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,6 +132,19 @@ class Aids:
 def zscore(x: np.ndarray) -> np.ndarray:
     sd = float(x.std())
     return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+def fuse_channels(weights: Weights, z: Mapping[str, np.ndarray], kind: np.ndarray,
+                  commentary: np.ndarray) -> np.ndarray:
+    """The fused score from z-scored channels (`z`, those with a weight), the answer-kind channel and the commentary
+    mask: one question's (arrays over passages) or a stack of questions' (rows of them, as `--calibrate` scores a
+    grid point) — the same float32 operations in the same order either way, so the same ranks."""
+    fused = np.zeros_like(kind)
+    for name, w in weights.channels:
+        if w:
+            fused += w * z[name]
+    fused += weights.answer_type * kind
+    return fused - weights.commentary_penalty * commentary
 
 
 class Retriever:
@@ -349,12 +362,8 @@ class Retriever:
         return sum(w for t, w in f.idf_weights.items() if t in said) / total
 
     def fuse(self, f: Features) -> np.ndarray:
-        fused = np.zeros(len(self.passages), dtype=np.float32)
-        for name, w in self.weights.channels:
-            if w:
-                fused += w * zscore(f.channels[name])
-        fused += self.weights.answer_type * f.channels["answer_type"]
-        return fused - self.weights.commentary_penalty * self.commentary
+        z = {name: zscore(f.channels[name]) for name, w in self.weights.channels if w}
+        return fuse_channels(self.weights, z, f.channels["answer_type"], self.commentary)
 
     def evidence(self, f: Features, fused: np.ndarray) -> list[float]:
         """The confidence features, in the order of `Weights.confidence`.
