@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.core.engine import open_engine
 from bot.settings import Settings, SettingsError, load_settings
+from embeddings.finetune import EPOCHS, LAYERS, LEARNING_RATE
 from knowledge import KnowledgeError, load_corpus
 from knowledge.citation import document_citation
 from knowledge.repair import RepairStats
@@ -405,6 +406,25 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
+    """Research (README, "Fine-tuning the model"): the embedded model fine-tuned on the aids, saved to OUT."""
+    from embeddings.finetune import finetune_embedded
+
+    corpus = load_corpus(*settings.corpus_paths())
+    known = {d.id for d in corpus.documents}
+    without = frozenset(args.without or ())
+    if without - known:
+        return _fail(f"unknown document {sorted(without - known)[0]!r} for --without")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        return _fail(f"{out} exists and is not empty; give a new folder")
+    losses = finetune_embedded(corpus, settings.data_dir, out, without, progress=print, layers=args.layers,
+                               epochs=args.epochs, lr=args.lr, seed=args.seed)
+    print(f"saved {out} after {len(losses)} steps (last loss {losses[-1]:.3f}); measure it with "
+          f"EMBEDDING_MODEL={out} cassbot eval FILE")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "show": cmd_show,
@@ -417,6 +437,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "topics": cmd_topics,
     "bench": cmd_bench,
     "web": cmd_web,
+    "finetune": cmd_finetune,
 }
 
 
@@ -487,6 +508,14 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("web", help="serve the reading view alone (WEB_HOST:WEB_PORT), without the bot")
     w.add_argument("--host", help="listen address (default WEB_HOST)")
     w.add_argument("--port", type=_port, help="listen port (default WEB_PORT)")
+    ft = sub.add_parser("finetune", help="research: fine-tune the embedded model's top layers on the search aids")
+    ft.add_argument("out", help="a new folder for the fine-tuned model (use it with EMBEDDING_MODEL=OUT)")
+    ft.add_argument("--without", action="append", metavar="DOC",
+                    help="leave DOC's aids out of training (repeatable), for leave-one-document-out")
+    ft.add_argument("--layers", type=int, default=LAYERS, help="top transformer layers that learn")
+    ft.add_argument("--epochs", type=int, default=EPOCHS)
+    ft.add_argument("--lr", type=float, default=LEARNING_RATE)
+    ft.add_argument("--seed", type=int, default=0)
     return p
 
 
