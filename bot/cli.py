@@ -192,14 +192,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         questions = [q for name in args.files for q in load_questions(Path(name))]
+        tune = [q for name in args.calibrate_on or () for q in load_questions(Path(name))]
     except EvalFileError as exc:
         return _fail(str(exc))
     engine = open_engine(settings)
-    engine.warm([q.question for q in questions])  # one batched call: the same vectors
-    if args.calibrate:
+    engine.warm([q.question for q in questions + tune])  # one batched call: the same vectors
+    if args.calibrate or tune:
         from embeddings.calibrate import calibrate
 
-        weights, report = calibrate(engine.retriever, questions, engine.without_hints)
+        # --calibrate-on: fitted on those files, measured on FILE(s) untouched (tune on one half, report the other)
+        weights, report = calibrate(engine.retriever, tune or questions, engine.without_hints)
         print(json.dumps(report, indent=2))
         print(repr(weights))
     if args.without_hints:
@@ -486,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="tune fusion weights and the abstention threshold on the files; print them and a "
                         "5-fold cross-validated estimate of abstention (then evaluate)")
+    e.add_argument("--calibrate-on", nargs="+", metavar="TUNE",
+                   help="calibrate on the TUNE files instead, then evaluate FILE(s) with those weights (say, a model "
+                        "other than the shipped one: its weights fitted on the tune halves, the test halves measured)")
     e.add_argument("--without-hints", metavar="DOC",
                    help="leave-one-document-out: DOC's questions with and without its curated hints ('all': each)")
     sub.add_parser("run", help="start the Telegram bot (needs BOT_TOKEN)")

@@ -148,6 +148,7 @@ def calibrate(retriever: Retriever, questions: list[Question],
                       direct_threshold=round(d_threshold, 4))
     direct = quotable & (direct_probs[:n] >= d_threshold)
     report = {
+        "questions": len(questions),
         "ranking": best[2],
         "oos_refused": float((probs[y == 0] < threshold).mean()) if (y == 0).any() else None,
         "false_refusal": float((probs[:n][y[:n] == 1] < threshold).mean()),

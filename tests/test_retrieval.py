@@ -404,3 +404,23 @@ def test_the_direct_budget_holds_for_each_kind_of_question() -> None:
     assert pooled == 0.5  # 5 wrong of 325 is within 4 %
     wrong_real = ((probs >= per_kind) & ~right)[n_written:].sum()
     assert per_kind > pooled and wrong_real / n_real <= calibration.MAX_WRONG_DIRECT and wrong_real == 1
+
+
+@pytest.mark.slow
+def test_eval_calibrates_on_the_tune_files_and_measures_the_others_untouched(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """`cassbot eval TEST --calibrate-on TUNE`: the weights come from TUNE alone, the table is TEST's alone."""
+    import json
+
+    from bot.cli import main
+
+    tune, test = tmp_path / "tune.jsonl", tmp_path / "test.jsonl"
+    lines = (DEV.parent / "real-tune.jsonl").read_text(encoding="utf-8").splitlines()
+    tune.write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    test.write_text("\n".join(lines[40:46]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    assert main(["eval", str(test), "--calibrate-on", str(tune)]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out[: out.index("\nWeights(") + 1])
+    assert report["questions"] == 40, report
+    assert "Weights(" in out and f"6 questions from {test}" in out
