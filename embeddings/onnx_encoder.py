@@ -106,8 +106,8 @@ class OnnxEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # No arena: a batch of long passages (index build) would otherwise keep its peak allocation for life.
         options.enable_cpu_mem_arena = False
-        # Pre-packed copies of the weights would double the encoder's resident size for a few % of speed.
-        options.add_session_config_entry("session.disable_prepacking", "1")
+        # Weights are pre-packed for the matmul kernels (the default): a question is encoded a third faster (31.6 ->
+        # 21.2 ms for 20 tokens) at the same resident size, the weights being mapped from the file beside the graph.
         self.session = ort.InferenceSession(str(folder / onnx_file), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         outputs = [o.name for o in self.session.get_outputs()]
