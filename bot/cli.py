@@ -198,10 +198,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings)
     engine.warm([q.question for q in questions + tune])  # one batched call: the same vectors
     if args.calibrate or tune:
-        from embeddings.calibrate import calibrate
+        from embeddings.calibrate import CalibrationError, calibrate
 
         # --calibrate-on: fitted on those files, measured on FILE(s) untouched (tune on one half, report the other)
-        weights, report = calibrate(engine.retriever, tune or questions, engine.without_hints)
+        try:
+            weights, report = calibrate(engine.retriever, tune or questions, engine.without_hints)
+        except CalibrationError as exc:
+            return _fail(str(exc))
         print(json.dumps(report, indent=2))
         print(repr(weights))
     if args.without_hints:

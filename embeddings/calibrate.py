@@ -133,7 +133,7 @@ def calibrate(retriever: Retriever, questions: list[Question],
     n = len(rows)
     top_right = np.array([c is not None and bool(c[int(np.argmax(fz))])
                           for (_, (_, _, c)), fz in zip(ranked, fused, strict=True)])
-    d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int))
+    d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int), "best passages (right or wrong)")
     direct_probs = _predict(x, d_intercept, d_coef)
     # A best passage that cannot be the answer (`Retriever.off_subject`) is never quoted, whatever the model says.
     off_subject = [r.off_subject(f, int(np.argmax(fz)))
@@ -163,9 +163,16 @@ def calibrate(retriever: Retriever, questions: list[Question],
     return weights, report
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
+class CalibrationError(ValueError):
+    """The questions cannot fit a model; the message says what they lack."""
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, what: str) -> tuple[float, list[float]]:
     from sklearn.linear_model import LogisticRegression
 
+    if len(np.unique(y)) < 2:
+        raise CalibrationError(f"the calibration questions give {what} of one kind only; give more questions, "
+                               "in scope and out of scope (tag oos), with right and wrong best passages")
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000).fit(x, y)
     return float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
 
@@ -183,7 +190,7 @@ def _direct_threshold(direct_probs: np.ndarray, quotable: np.ndarray, top_right:
 
 
 def _fit_confidence(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
-    intercept, coef = _fit_logistic(x, y)
+    intercept, coef = _fit_logistic(x, y, "questions (in scope or out of scope)")
     return intercept, coef, _keeping(_predict(x, intercept, coef)[y == 1], MAX_FALSE_REFUSAL)
 
 

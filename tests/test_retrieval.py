@@ -424,3 +424,21 @@ def test_eval_calibrates_on_the_tune_files_and_measures_the_others_untouched(
     report = json.loads(out[: out.index("\nWeights(") + 1])
     assert report["questions"] == 40, report
     assert "Weights(" in out and f"6 questions from {test}" in out
+
+
+@pytest.mark.slow
+def test_calibrating_on_questions_of_one_kind_is_one_clear_line(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Only in-scope questions cannot fit "is it in scope": said in one line, exit 2, no traceback."""
+    import json
+
+    from bot.cli import main
+
+    tune = tmp_path / "in-scope-only.jsonl"
+    rows = [r for r in (DEV.parent / "basic-tune.jsonl").read_text(encoding="utf-8").splitlines()
+            if json.loads(r)["tag"] != "oos"][:15]
+    tune.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    assert main(["eval", str(DEV), "--calibrate-on", str(tune)]) == 2  # bad input, as every other command
+    err = capsys.readouterr().err
+    assert "out of scope (tag oos)" in err and "Traceback" not in err and err.strip().count("\n") == 0, err
