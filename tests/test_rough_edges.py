@@ -196,3 +196,17 @@ def test_bench_needs_no_file_from_the_tests_folder() -> None:
 
     assert build_parser().parse_args(["bench"]).questions is None  # default: the packaged curated questions
     assert sum(len(h) for h in load_corpus().hints.values()) >= 100
+
+
+def test_finetune_refuses_an_unknown_document_and_a_used_folder(cli, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    """Both are said in one line before any model is loaded (a run takes minutes; its output must not clobber)."""
+    assert cli(["finetune", str(tmp_path / "new"), "--without", "2099-9"]) == 2
+    assert "unknown document '2099-9'" in capsys.readouterr().err
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine", encoding="utf-8")
+    assert cli(["finetune", str(used)]) == 2
+    err = capsys.readouterr().err
+    assert "exists and is not empty" in err and "Traceback" not in err
+    assert (used / "keep.txt").read_text(encoding="utf-8") == "mine" and not (tmp_path / "data" / "models").exists()
