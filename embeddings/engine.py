@@ -51,7 +51,9 @@ class Engine:
         model = load_encoder(model_name, Path(data_dir), threads)
         mid = encoder_id(model_name)
         directory = index_dir(Path(data_dir), model_name)
-        index = build_index(corpus, model, mid, directory) if rebuild else open_index(corpus, model, mid, directory)
+        # `cassbot build` embeds everything afresh; a stale index found on opening keeps its unchanged texts' vectors
+        index = (build_index(corpus, model, mid, directory, reuse=False) if rebuild
+                 else open_index(corpus, model, mid, directory))
 
         def encode(questions: list[str]) -> np.ndarray:
             return model.encode(questions, prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,

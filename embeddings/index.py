@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 INDEX_FILE = "index.faiss"
 UNITS_FILE = "units.json"
 MANIFEST_FILE = "manifest.json"
+# Per index row, a digest of the prompt and text it embeds: a rebuild after a knowledge edit (a hint added, a
+# paragraph corrected) embeds only the texts that changed and takes the rest from the index it replaces.
+TEXTS_FILE = "texts.json"
 FORMAT = 2
 BATCH = 32
 
@@ -108,23 +111,61 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_id: str, directory: Path) -> DenseIndex:
+def _digest(prompt: str, text: str) -> str:
+    return hashlib.sha256(f"{prompt}\x00{text}".encode()).hexdigest()[:32]
+
+
+def _previous_vectors(model_id: str, directory: Path) -> dict[str, np.ndarray]:
+    """The vectors of the index in ``directory`` by text digest, when it was built by this model and is intact;
+    otherwise none (the build then embeds everything)."""
+    import faiss
+
+    try:
+        manifest = Manifest(**json.loads((directory / MANIFEST_FILE).read_text()))
+        digests = json.loads((directory / TEXTS_FILE).read_text())
+        if (manifest.format != FORMAT or manifest.model != model_id or not isinstance(digests, list)
+                or _sha256(directory / INDEX_FILE) != manifest.index_sha256):
+            return {}
+        index = faiss.read_index(str(directory / INDEX_FILE))
+    except (OSError, ValueError, TypeError, RuntimeError):  # missing, unreadable or damaged: embed everything
+        return {}
+    if index.ntotal != len(digests) or index.d != manifest.dim:
+        return {}
+    vecs = index.reconstruct_n(0, index.ntotal)
+    return {str(d): vecs[i] for i, d in enumerate(digests)}
+
+
+def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_id: str, directory: Path, *,
+                reuse: bool = True) -> DenseIndex:
+    """Embed the corpus's units and write the index; ``reuse``: take unchanged texts' vectors from the index this
+    one replaces (the same model's, checksum intact) instead of embedding them again."""
     import faiss
 
     start = time.perf_counter()
     units, texts = units_of(corpus)
+    previous = _previous_vectors(model_id, directory) if reuse else {}
+    digests = [""] * len(units)
+    vecs: np.ndarray | None = None
+    reused = 0
     # Hints are questions and guide labels are short like questions, so both are embedded as queries; passages,
     # sentences and the Russian renderings' sentences as passages.
-    vecs: np.ndarray | None = None
     for prompt, kinds in (("passage", (PASSAGE, SENTENCE, TRANSLATION)), ("query", (HINT, GUIDE))):
         rows = [i for i, u in enumerate(units) if u.kind in kinds]
-        if not rows:
-            continue
-        part = model.encode([texts[i] for i in rows], prompt_name=prompt, batch_size=BATCH,
-                            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        if vecs is None:
-            vecs = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
-        vecs[rows] = part
+        for i in rows:
+            digests[i] = _digest(prompt, texts[i])
+        new = [i for i in rows if digests[i] not in previous]
+        if new:
+            part = model.encode([texts[i] for i in new], prompt_name=prompt, batch_size=BATCH,
+                                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            if vecs is None:
+                vecs = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
+            vecs[new] = part
+        for i in rows:
+            if digests[i] in previous:
+                if vecs is None:
+                    vecs = np.zeros((len(texts), len(previous[digests[i]])), dtype=np.float32)
+                vecs[i] = previous[digests[i]]
+                reused += 1
     assert vecs is not None
     index = faiss.IndexFlatIP(vecs.shape[1])
     index.add(vecs)
@@ -139,12 +180,17 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
     )
     tmp_units = directory / f".{UNITS_FILE}.tmp"
     tmp_units.write_text(json.dumps([[u.passage_id, u.kind, u.n] for u in units], ensure_ascii=False))
+    tmp_texts = directory / f".{TEXTS_FILE}.tmp"
+    tmp_texts.write_text(json.dumps(digests))
     tmp_manifest = directory / f".{MANIFEST_FILE}.tmp"
     tmp_manifest.write_text(json.dumps(asdict(manifest), indent=2))
+    # The manifest last: until it names the new index's checksum, a crash leaves files no one trusts.
     os.replace(tmp_index, directory / INDEX_FILE)
     os.replace(tmp_units, directory / UNITS_FILE)
+    os.replace(tmp_texts, directory / TEXTS_FILE)
     os.replace(tmp_manifest, directory / MANIFEST_FILE)
-    log.info("built index: %d units, dim %d, %.1f s", len(units), manifest.dim, manifest.build_seconds)
+    log.info("built index: %d units (%d vectors kept from the previous index), dim %d, %.1f s", len(units), reused,
+             manifest.dim, manifest.build_seconds)
     return DenseIndex(index, units, manifest)
 
 

@@ -442,3 +442,48 @@ def test_calibrating_on_questions_of_one_kind_is_one_clear_line(
     assert main(["eval", str(DEV), "--calibrate-on", str(tune)]) == 2  # bad input, as every other command
     err = capsys.readouterr().err
     assert "out of scope (tag oos)" in err and "Traceback" not in err and err.strip().count("\n") == 0, err
+
+
+@pytest.mark.slow
+def test_a_rebuild_after_an_edit_embeds_only_what_changed(engine: Engine, corpus: Corpus, tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    """A hint added to a small corpus: one text embedded, the rest taken from the index it replaces, and the result
+    the same as a build from nothing. A damaged previous index, or `reuse=False`, embeds everything again."""
+    from embeddings.index import TEXTS_FILE
+
+    doc = "judicial-bases"
+    small = Corpus([corpus.document(doc)], corpus.of(doc))
+    small.hints = {pid: list(h) for pid, h in corpus.hints.items() if pid.startswith(doc + ":")}
+    small.translations = {pid: list(t) for pid, t in corpus.translations.items() if pid.startswith(doc + ":")}
+    embedded: list[int] = []
+
+    class Counting:
+        def encode(self, texts, **kw):
+            embedded.append(len(texts))
+            return engine.model.encode(texts, **kw)
+
+    d, fresh = tmp_path / "index", tmp_path / "fresh"
+    first = build_index(small, Counting(), encoder_id("embedded"), d)  # type: ignore[arg-type]
+    total = sum(embedded)
+    assert total == first.index.ntotal > 20
+    pid = small.passages[1].id
+    small.hints[pid] = [*small.hints.get(pid, []), "судьялар кімге бағынады"]
+    embedded.clear()
+    with caplog.at_level(logging.WARNING):
+        edited = open_index(small, Counting(), encoder_id("embedded"), d)  # type: ignore[arg-type]
+    assert "knowledge base changed" in caplog.text
+    assert embedded == [1] and edited.index.ntotal == total + 1
+    scratch = build_index(small, engine.model, encoder_id("embedded"), fresh)
+    assert [(u.passage_id, u.kind, u.n) for u in edited.units] == [(u.passage_id, u.kind, u.n) for u in scratch.units]
+    assert np.allclose(edited.index.reconstruct_n(0, edited.index.ntotal),
+                       scratch.index.reconstruct_n(0, scratch.index.ntotal), atol=1e-5)
+    assert load_index(small, encoder_id("embedded"), d).index.ntotal == total + 1
+    # Damaged beside its manifest: nothing is trusted, everything embedded again.
+    (d / TEXTS_FILE).write_text("[not json", encoding="utf-8")
+    small.hints[pid] = small.hints[pid][:-1]
+    embedded.clear()
+    open_index(small, Counting(), encoder_id("embedded"), d)  # type: ignore[arg-type]
+    assert sum(embedded) == total
+    embedded.clear()
+    build_index(small, Counting(), encoder_id("embedded"), d, reuse=False)  # type: ignore[arg-type]
+    assert sum(embedded) == total
