@@ -49,7 +49,8 @@ class Weights:
     (README, "Evaluation").  These are its numbers as printed, with real2-tune.jsonl among the files; with the
     articles' exam-style hints (session 10) a grid point ranked clearly better: bm25 0 → 0.3, bm25_sentence
     0.6 → 0.3; with the passages' Russian renderings (session 11): dense_ru and bm25_ru 0 → 0.3, bm25_guide
-    0.3 → 0, and the direct threshold now holds the wrong-direct budget within each kind of question."""
+    0.3 → 0, and the direct threshold now holds the wrong-direct budget within each kind of question; with
+    real3-tune among the calibration files (session 12) the fusion weights stayed and the two models were re-fitted."""
 
     sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
     channels: tuple[tuple[str, float], ...] = (
@@ -59,13 +60,13 @@ class Weights:
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-14.4776, 9.4373, 0.1382, 2.4892, 1.1367, 0.1499, 0.0822, 0.0873, -0.1832)
-    threshold: float = 0.0954  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
+    confidence: tuple[float, ...] = (-14.2538, 9.4659, 0.1404, 2.2589, 1.316, 0.1236, 0.1016, 0.0763, -0.1961)
+    threshold: float = 0.1051  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
     #                            questions asked without its hints
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-15.8549, 8.7162, 0.285, 2.8063, 3.5748, 0.0593, 0.0869, 0.077, 0.287)
-    direct_threshold: float = 0.6185  # wrong direct quotes ≤ 4% of each kind of calibration question (in-sample)
+    direct: tuple[float, ...] = (-15.9296, 8.8907, 0.2846, 2.6118, 3.7152, 0.0521, 0.0922, 0.0805, 0.2882)
+    direct_threshold: float = 0.6243  # wrong direct quotes ≤ 4% of each kind of calibration question (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
