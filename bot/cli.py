@@ -16,7 +16,6 @@ from pathlib import Path
 
 from bot.core.engine import open_engine
 from bot.settings import Settings, SettingsError, load_settings
-from embeddings.finetune import EPOCHS, LAYERS, LEARNING_RATE
 from knowledge import KnowledgeError, load_corpus
 from knowledge.citation import document_citation
 from knowledge.repair import RepairStats
@@ -423,8 +422,8 @@ def cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         return _fail(f"{out} exists and is not empty; give a new folder")
-    losses = finetune_embedded(corpus, settings.data_dir, out, without, progress=print, layers=args.layers,
-                               epochs=args.epochs, lr=args.lr, seed=args.seed)
+    options = {k: v for k in ("layers", "epochs", "lr", "seed") if (v := getattr(args, k)) is not None}
+    losses = finetune_embedded(corpus, settings.data_dir, out, without, progress=print, **options)
     print(f"saved {out} after {len(losses)} steps (last loss {losses[-1]:.3f}); measure it with "
           f"EMBEDDING_MODEL={out} cassbot eval FILE")
     return 0
@@ -520,10 +519,11 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("out", help="a new folder for the fine-tuned model (use it with EMBEDDING_MODEL=OUT)")
     ft.add_argument("--without", action="append", metavar="DOC",
                     help="leave DOC's aids out of training (repeatable), for leave-one-document-out")
-    ft.add_argument("--layers", type=int, default=LAYERS, help="top transformer layers that learn")
-    ft.add_argument("--epochs", type=int, default=EPOCHS)
-    ft.add_argument("--lr", type=float, default=LEARNING_RATE)
-    ft.add_argument("--seed", type=int, default=0)
+    # Defaults live in embeddings/finetune.py, not imported here: `cassbot docs` must not pay for numpy.
+    ft.add_argument("--layers", type=int, help="top transformer layers that learn (default 2)")
+    ft.add_argument("--epochs", type=int, help="passes over the pairs (default 1)")
+    ft.add_argument("--lr", type=float, help="learning rate (default 1.5e-5)")
+    ft.add_argument("--seed", type=int, help="shuffle and initialisation seed (default 0)")
     return p
 
 

@@ -162,11 +162,8 @@ def finetune(model: SentenceTransformer, pairs: list[Pair], passages: dict[str, 
 def finetune_embedded(corpus: Corpus, data_dir: Path, out: Path, without: frozenset[str] = frozenset(),
                       progress: Callable[[str], None] = lambda _: None, **options: float) -> list[float]:
     """The embedded model, fine-tuned on ``corpus``'s aids (``without`` these documents'), saved to ``out``."""
-    import torch
-
     from embeddings.model import EMBEDDED, load_model
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     model = load_model(EMBEDDED, data_dir)
     pairs = training_pairs(corpus, without)
     passages = {p.id: p.text for p in corpus.passages if not p.deleted}

@@ -4,6 +4,7 @@ short real run moves the trained pairs together while leaving the frozen layers 
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -74,3 +75,25 @@ def test_a_short_run_pulls_pairs_together_and_freezes_the_lower_layers(corpus: C
     top = "encoder.layer.11."
     changed = {k for k, v in state.items() if not bool((v == before_state[k]).all())}
     assert changed and all(k.startswith(top) for k in changed), sorted(changed)[:5]
+
+
+def test_the_command_line_names_the_module_defaults_without_importing_it() -> None:
+    """`cassbot finetune --help` says the defaults of embeddings/finetune.py; `cassbot docs` does not import it (nor
+    numpy through it): the parser is built in a fresh interpreter and asked."""
+    import subprocess
+    import sys
+
+    from embeddings import finetune
+
+    code = ("import sys, bot.cli; p = bot.cli.build_parser(); "
+            "a = next(x for x in p._subparsers._group_actions[0].choices['finetune']._actions if x.dest == 'layers'); "
+            "print('embeddings.finetune' in sys.modules, a.help)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("False ") and f"(default {finetune.LAYERS})" in out
+    from bot.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["finetune"]  # type: ignore[union-attr]
+    helps = {a.dest: a.help for a in sub._actions}
+    said = {k: float(re.search(r"\(default ([^)]+)\)", helps[k]).group(1)) for k in ("layers", "epochs", "lr", "seed")}
+    assert said == {"layers": finetune.LAYERS, "epochs": finetune.EPOCHS, "lr": finetune.LEARNING_RATE,
+                    "seed": finetune.SEED}
