@@ -5,7 +5,9 @@ better than the paragraph does), and the search aids beside them: curated hints 
 Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine.
 The manifest records the model id, dimension, corpus fingerprint, unit count and the index file's
 sha256: loading never re-embeds, and any mismatch — another model, changed texts, a truncated or
-corrupt file — is detected, logged in one line, and rebuilt.
+corrupt file — is detected, logged in one line, and rebuilt. A rebuild after changed texts embeds only what
+changed: each row's prompt-and-text digest is kept beside the index, and an intact index of the same model lends
+the vectors of texts it already holds.
 """
 
 from __future__ import annotations
