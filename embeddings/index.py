@@ -118,22 +118,16 @@ def _digest(prompt: str, text: str) -> str:
 
 
 def _previous_vectors(model_id: str, directory: Path) -> dict[str, np.ndarray]:
-    """The vectors of the index in ``directory`` by text digest, when it was built by this model and is intact;
-    otherwise none (the build then embeds everything)."""
-    import faiss
-
+    """The vectors of the index in ``directory`` by text digest, when it was built by this model and is intact
+    (`load_index`'s checks, but for the corpus); otherwise none (the build then embeds everything)."""
     try:
-        manifest = Manifest(**json.loads((directory / MANIFEST_FILE).read_text()))
+        previous = _read_index(model_id, directory, None)
         digests = json.loads((directory / TEXTS_FILE).read_text())
-        if (manifest.format != FORMAT or manifest.model != model_id or not isinstance(digests, list)
-                or _sha256(directory / INDEX_FILE) != manifest.index_sha256):
-            return {}
-        index = faiss.read_index(str(directory / INDEX_FILE))
-    except (OSError, ValueError, TypeError, RuntimeError):  # missing, unreadable or damaged: embed everything
+    except (StaleIndex, OSError, ValueError):  # none, another model's, damaged, or no digests: embed everything
         return {}
-    if index.ntotal != len(digests) or index.d != manifest.dim:
+    if not isinstance(digests, list) or len(digests) != previous.index.ntotal:
         return {}
-    vecs = index.reconstruct_n(0, index.ntotal)
+    vecs = previous.index.reconstruct_n(0, previous.index.ntotal)
     return {str(d): vecs[i] for i, d in enumerate(digests)}
 
 
@@ -147,28 +141,24 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
     units, texts = units_of(corpus)
     previous = _previous_vectors(model_id, directory) if reuse else {}
     digests = [""] * len(units)
-    vecs: np.ndarray | None = None
-    reused = 0
+    rows_vecs: list[np.ndarray | None] = [None] * len(units)
     # Hints are questions and guide labels are short like questions, so both are embedded as queries; passages,
     # sentences and the Russian renderings' sentences as passages.
     for prompt, kinds in (("passage", (PASSAGE, SENTENCE, TRANSLATION)), ("query", (HINT, GUIDE))):
-        rows = [i for i, u in enumerate(units) if u.kind in kinds]
-        for i in rows:
-            digests[i] = _digest(prompt, texts[i])
-        new = [i for i in rows if digests[i] not in previous]
+        new = []
+        for i, u in enumerate(units):
+            if u.kind in kinds:
+                digests[i] = _digest(prompt, texts[i])
+                rows_vecs[i] = previous.get(digests[i])
+                if rows_vecs[i] is None:
+                    new.append(i)
         if new:
             part = model.encode([texts[i] for i in new], prompt_name=prompt, batch_size=BATCH,
                                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-            if vecs is None:
-                vecs = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
-            vecs[new] = part
-        for i in rows:
-            if digests[i] in previous:
-                if vecs is None:
-                    vecs = np.zeros((len(texts), len(previous[digests[i]])), dtype=np.float32)
-                vecs[i] = previous[digests[i]]
-                reused += 1
-    assert vecs is not None
+            for i, vec in zip(new, part, strict=True):
+                rows_vecs[i] = vec
+    reused = sum(d in previous for d in digests)
+    vecs = np.stack(rows_vecs).astype(np.float32)  # type: ignore[arg-type]
     index = faiss.IndexFlatIP(vecs.shape[1])
     index.add(vecs)
     directory.mkdir(parents=True, exist_ok=True)
@@ -198,6 +188,12 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
 
 def load_index(corpus: Corpus, model_id: str, directory: Path) -> DenseIndex:
     """Load without embedding anything; raise StaleIndex when it does not match or is damaged."""
+    return _read_index(model_id, directory, corpus.fingerprint)
+
+
+def _read_index(model_id: str, directory: Path, fingerprint: str | None) -> DenseIndex:
+    """The index in ``directory`` if this model built it and it is intact, of the corpus with ``fingerprint``
+    (None: of any corpus, as a rebuild that keeps the unchanged texts' vectors reads it); else StaleIndex."""
     import faiss
 
     mpath, ipath, upath = directory / MANIFEST_FILE, directory / INDEX_FILE, directory / UNITS_FILE
@@ -211,7 +207,7 @@ def load_index(corpus: Corpus, model_id: str, directory: Path) -> DenseIndex:
         raise StaleIndex(f"index format {manifest.format}, expected {FORMAT}")
     if manifest.model != model_id:
         raise StaleIndex(f"built with model {manifest.model!r}, configured {model_id!r}")
-    if manifest.corpus != corpus.fingerprint:
+    if fingerprint is not None and manifest.corpus != fingerprint:
         raise StaleIndex("the knowledge base changed since the index was built")
     if _sha256(ipath) != manifest.index_sha256:
         raise StaleIndex("index file is truncated or corrupt (checksum mismatch)")
