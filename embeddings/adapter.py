@@ -30,6 +30,8 @@ class QueryAdapter:
         self.matrix = np.linalg.solve(x.T @ x + ridge * eye, x.T @ y + ridge * eye).astype(np.float32)
 
     def apply(self, query: np.ndarray) -> np.ndarray:
-        moved = query.astype(np.float32) @ self.matrix
-        norm = float(np.linalg.norm(moved))
-        return moved / norm if norm > 0 else query.astype(np.float32)
+        """One question's vector, or a matrix of them (one per row)."""
+        query = query.astype(np.float32)
+        moved = query @ self.matrix
+        norm = np.linalg.norm(moved, axis=-1, keepdims=True)
+        return np.where(norm > 0, moved / np.where(norm > 0, norm, 1.0), query)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,16 @@ import pytest
 
 from embeddings.engine import CharTfidfBaseline, Engine, index_dir
 from embeddings.evaluate import evaluate, leave_one_document_out, load_questions
-from embeddings.index import INDEX_FILE, MANIFEST_FILE, StaleIndex, build_index, load_index, open_index
+from embeddings.index import (
+    HINT,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    PASSAGE,
+    StaleIndex,
+    build_index,
+    load_index,
+    open_index,
+)
 from embeddings.model import encoder_id
 from embeddings.normalize import Normalizer, find_abbreviations, fold, latin_to_cyrillic, stem, words
 from embeddings.question import gives
@@ -254,6 +264,32 @@ def test_who_may_file_is_answered_by_who_is_entitled(engine: Engine, question: s
     # a generic question: the other paragraphs that entitle someone to file are named in the same answer
     assert answer.answered and answer.also
     assert {h.passage.id for h in answer.also} <= {f"2025-cassation:{n}" for n in (1, 3, 5, 6)}
+
+
+def test_a_text_near_many_questions_gives_up_its_hubness(engine: Engine) -> None:
+    """Hubness (CSLS): each paragraph, sentence and rendering loses `Weights.hubness` times its mean similarity to
+    its ten nearest hints (adapted, as a question is), centred; hints and labels, met as asked, lose nothing."""
+    r = engine.retriever
+    texts = ~r.is_question_like
+    assert not r.hub[r.is_question_like].any()
+    assert abs(float(r.hub[texts].mean())) < 1e-5 and float(r.hub[texts].std()) > 1e-3
+    # one paragraph's offset from its definition, computed here from the vectors on disk
+    vectors = r.index.index.reconstruct_n(0, r.index.index.ntotal)
+    asked = np.stack([r.adapter.apply(v) for v in vectors[r.aids[HINT].units]])
+    nearest = np.sort(vectors[texts] @ asked.T, axis=1)[:, -10:].mean(axis=1)
+    unit = next(i for i, u in enumerate(r.index.units) if u.passage_id == "2025-cassation:7" and u.kind == PASSAGE)
+    assert r.hub[unit] == pytest.approx(nearest[np.flatnonzero(texts) == unit][0] - nearest.mean(), abs=1e-5)
+    # a question's unit scores are lowered by exactly that
+    query = r.encode_query("Кассациялық шағымды кім бере алады?")
+    adjusted = r.unit_scores(query)
+    weights, r.weights = r.weights, replace(r.weights, hubness=0.0)
+    try:
+        plain = r.unit_scores(query)
+    finally:
+        r.weights = weights
+    np.testing.assert_allclose(plain - adjusted, weights.hubness * r.hub, atol=1e-6)
+    # with no hints in use there is nothing to measure nearness against
+    assert not engine.without_hints(frozenset(p.doc_id for p in r.passages)).hub.any()
 
 
 @pytest.mark.slow
