@@ -369,8 +369,9 @@ def test_calibration_set_figures_stay_above_the_floor(engine: Engine) -> None:
 # the ranking). `cassbot eval tests/data/dev.jsonl tests/data/holdout.jsonl --without-hints all` prints every
 # document; here the one the issue measured, 2025-cassation (116 questions: R@1 0.672, R@3 0.845, refused 0.138
 # before the study-guide labels; 0.707 / 0.897 / 0.147 with the question respelled for the model; refused 0.017
-# once the in-scope model was also fitted on questions asked without their document's hints).
-LODO_DOC, LODO_FLOOR = "2025-cassation", {"R@1": 0.68, "R@3": 0.86, "refused": 0.06}
+# once the in-scope model was also fitted on questions asked without their document's hints; 0.724 / 0.905 / 0.009
+# with the hubness correction, when the floor rose from 0.68 / 0.86).
+LODO_DOC, LODO_FLOOR = "2025-cassation", {"R@1": 0.70, "R@3": 0.88, "refused": 0.06}
 
 
 @pytest.mark.slow
