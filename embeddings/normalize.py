@@ -62,6 +62,10 @@ RU_SUFFIXES = sorted({
 # One list for both languages: the same function runs on both sides, so consistency is what matters.
 SUFFIXES = sorted(set(KK_SUFFIXES) | set(RU_SUFFIXES), key=len, reverse=True)
 MIN_STEM = 3
+# Words whose suffixes would leave another word's stem: Kazakh and Russian "судья" (judge), stripped of "-ья", read
+# as Russian "суд" (court), so every Russian question naming a court matched every Kazakh paragraph naming a judge.
+# A folded word beginning with one of these prefixes stems to its value.
+WHOLE_STEMS = {"судья": "судья", "судьи": "судья", "судье": "судья", "судей": "судья", "судьё": "судья"}
 WITHOUT = "без"  # Russian "without": marks the stem it governs (see `Normalizer._marked`)
 NEGATED = "без·"
 
@@ -158,6 +162,9 @@ def latin_to_cyrillic(word: str, known: Callable[[str], bool] | None = None) -> 
 @functools.lru_cache(maxsize=1 << 16)  # the same few thousand words recur across passages and questions
 def stem(word: str) -> str:
     """Strip inflectional suffixes from a folded word while a stem of MIN_STEM letters remains."""
+    for prefix, whole in WHOLE_STEMS.items():
+        if word.startswith(prefix):
+            return whole
     for _ in range(3):
         for suf in SUFFIXES:
             if word.endswith(suf) and len(word) - len(suf) >= MIN_STEM:
@@ -207,11 +214,13 @@ class Normalizer:
         self._known_texts: dict[str, list[str]] = {}  # the corpus's texts, tokenised while it was built
         self.glossary: dict[str, tuple[str, ...]] = {}
         self.russian_glossary: dict[str, tuple[str, ...]] = {}  # by Snowball stem: other inflections
-        for ru, kks in RU_KK_GLOSSARY.items():
-            target = tuple(stem(w) for kk in kks for w in words(kk))
-            self.glossary[fold(ru)] = target
-            self.glossary[stem(fold(ru))] = target
-            self.russian_glossary.setdefault(russian_stem(fold(ru)), target)
+        # An entry's own word first, then its stem and Snowball stem where no other entry has them: stemmed, "судья"
+        # (judge) and "суд" (court) would share a key, and the later entry would take the other's inflections.
+        targets = {fold(ru): tuple(stem(w) for kk in kks for w in words(kk)) for ru, kks in RU_KK_GLOSSARY.items()}
+        self.glossary.update(targets)
+        for ru, target in targets.items():
+            self.glossary.setdefault(stem(ru), target)
+            self.russian_glossary.setdefault(russian_stem(ru), target)
 
     @classmethod
     def for_corpus(cls, texts: list[str]) -> Normalizer:

@@ -91,6 +91,18 @@ def test_russian_glossary_bridges_to_kazakh_stems() -> None:
     assert set(n.query_tokens("срок")) & {stem(fold("мерзім"))}
 
 
+def test_a_court_is_not_a_judge() -> None:
+    """Stripped of "-ья", "судья" (judge) stemmed to "суд": every Russian question naming a court ("в суде")
+    matched Kazakh paragraphs naming judges ("судьялар"), and the glossary read "суда", "суде" as judge, not "сот"."""
+    n = Normalizer()
+    judge = set(n.tokens("Судьялар Одағына судьяның судья"))
+    for court in ("суд", "суда", "в суде", "судом", "судов"):
+        asked = n.query_tokens(court)
+        assert stem(fold("сот")) in asked and not judge & set(asked), (court, asked)
+    for russian_judge in ("судья", "судьи", "судье", "судей", "судьям"):
+        assert set(n.query_tokens(russian_judge)) <= judge, russian_judge
+
+
 def test_the_glossary_meets_russian_terms_in_any_inflection() -> None:
     """Real questions inflect: "по каким основаниям", "кассационных жалоб", "в кассационном порядке"."""
     n = Normalizer()
