@@ -55,8 +55,8 @@ class Weights:
     0.6 → 0.3; with the passages' Russian renderings (session 11): dense_ru and bm25_ru 0 → 0.3, bm25_guide
     0.3 → 0, and the direct threshold now holds the wrong-direct budget within each kind of question; with
     real3-tune among the calibration files (session 12) the fusion weights stayed and the two models were re-fitted;
-    with the hubness correction and "судья" (judge) no longer stemmed to "суд" (court) (session 13) the fusion
-    weights stayed again and the two models were re-fitted."""
+    with the hubness correction, "судья" (judge) no longer stemmed to "суд" (court) and three glossary entries
+    mended (session 13) the fusion weights stayed again and the two models were re-fitted."""
 
     sentence_blend: float = 0.7  # passage dense = max(whole, blend * best sentence + (1 - blend) * whole)
     # a paragraph, sentence or rendering's similarity to a question, less this share of its mean similarity to its
@@ -70,13 +70,13 @@ class Weights:
     commentary_penalty: float = 0.3  # law first: an article excerpt must win clearly to rank above a paragraph
     answer_type: float = 1.0  # boost for passages with a sentence of the asked-for kind (time, person, …), by rarity
     # logistic "the texts answer this" (in scope): bias, then one coefficient per feature of `Retriever.evidence`
-    confidence: tuple[float, ...] = (-16.8472, 12.6954, 0.1413, 2.3144, 0.9208, 0.1148, 0.0852, 0.077, -0.1496)
-    threshold: float = 0.1101  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
+    confidence: tuple[float, ...] = (-16.8655, 12.6956, 0.1419, 2.3025, 0.933, 0.1182, 0.0864, 0.0755, -0.1469)
+    threshold: float = 0.1305  # below: not found; false refusals ≤ 3% of in-scope questions, ≤ 10% of a document's
     #                            questions asked without its hints
     # logistic "the best passage is a right answer": a direct quote only above `direct_threshold`, else the
     # closest paragraphs are offered as such (a confidently wrong quote is the worst failure of a legal bot)
-    direct: tuple[float, ...] = (-16.3246, 10.0285, 0.2778, 2.2954, 3.3292, -0.0109, 0.1307, 0.0804, 0.3707)
-    direct_threshold: float = 0.6155  # wrong direct quotes ≤ 4% of each kind of calibration question (in-sample)
+    direct: tuple[float, ...] = (-16.3268, 10.0327, 0.2783, 2.2824, 3.3404, -0.0086, 0.1322, 0.0777, 0.3721)
+    direct_threshold: float = 0.6082  # wrong direct quotes ≤ 4% of each kind of calibration question (in-sample)
     # a generic question ("who may file") is answered by several paragraphs: others of the same document
     # within this fused margin of the best are named in the same message, and so are those that hold a sentence of
     # the asked-for kind when at most this share of all paragraphs has one (an entitlement to file, not a court)
