@@ -214,8 +214,9 @@ class Normalizer:
         self._known_texts: dict[str, list[str]] = {}  # the corpus's texts, tokenised while it was built
         self.glossary: dict[str, tuple[str, ...]] = {}
         self.russian_glossary: dict[str, tuple[str, ...]] = {}  # by Snowball stem: other inflections
-        # An entry's own word first, then its stem and Snowball stem where no other entry has them: stemmed, "судья"
-        # (judge) and "суд" (court) would share a key, and the later entry would take the other's inflections.
+        # An entry's own word first, then its light and Snowball stems where no other entry has them, so no entry's
+        # stem takes over another entry's word: Snowball stems "судья" (judge) and "суд" (court) alike, and before
+        # `WHOLE_STEMS` the light stem of "судья" was "суд", which turned the court entry's "суда", "суде" into judges.
         targets = {fold(ru): tuple(stem(w) for kk in kks for w in words(kk)) for ru, kks in RU_KK_GLOSSARY.items()}
         self.glossary.update(targets)
         for ru, target in targets.items():
