@@ -153,10 +153,14 @@ def build_index(corpus: Corpus, model: OnnxEncoder | SentenceTransformer, model_
                 if rows_vecs[i] is None:
                     new.append(i)
         if new:
-            part = model.encode([texts[i] for i in new], prompt_name=prompt, batch_size=BATCH,
+            # Each distinct text once: a study-guide heading often labels several paragraphs, and a vector is a
+            # function of its prompt and text (encoding is compute-bound: every token costs the same).
+            distinct = list(dict.fromkeys(texts[i] for i in new))
+            part = model.encode(distinct, prompt_name=prompt, batch_size=BATCH,
                                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-            for i, vec in zip(new, part, strict=True):
-                rows_vecs[i] = vec
+            vector_of = dict(zip(distinct, part, strict=True))
+            for i in new:
+                rows_vecs[i] = vector_of[texts[i]]
     reused = sum(d in previous for d in digests)
     vecs = np.stack(rows_vecs).astype(np.float32)  # type: ignore[arg-type]
     index = faiss.IndexFlatIP(vecs.shape[1])
