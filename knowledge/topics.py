@@ -14,12 +14,10 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from knowledge.errors import KnowledgeError
-
-if TYPE_CHECKING:
-    from knowledge.corpus import Corpus
+from knowledge.records import Passage
 
 TOPICS = Path(__file__).with_name("topics.toml")
 QUIZ = Path(__file__).with_name("quiz.toml")
@@ -158,7 +156,14 @@ def _require_fields(record: Topic | TopicItem | QuizQuestion, path: Path, where:
             raise KnowledgeError(path, f"{where}: missing field '{f.name}'")
 
 
-def _check_passage(corpus: Corpus, passage_id: str, path: Path, where: str) -> None:
+class PassageLookup(Protocol):
+    """All that validation reads of the knowledge base, a passage by id (a `Corpus` is one): the study guide
+    is loaded while the corpus is, so it must not depend on the corpus module."""
+
+    def get(self, passage_id: str) -> Passage | None: ...
+
+
+def _check_passage(corpus: PassageLookup, passage_id: str, path: Path, where: str) -> None:
     passage = corpus.get(passage_id)
     if passage is None:
         raise KnowledgeError(path, f"{where}: unknown passage '{passage_id}'")
@@ -169,7 +174,7 @@ def _check_passage(corpus: Corpus, passage_id: str, path: Path, where: str) -> N
 def validate(
     topics: list[Topic],
     quiz: list[QuizQuestion],
-    corpus: Corpus,
+    corpus: PassageLookup,
     *,
     topics_path: Path = TOPICS,
     quiz_path: Path = QUIZ,
