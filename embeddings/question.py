@@ -91,6 +91,10 @@ _REVIEW = re.compile(
     r"(приговор|постановлен|решени)\w*\s+(суда\s+)?апелляционн\w*\s+инстанц|"
     r"апелляциялык\s+сатыдагы\s+сот\w*\s+(уким|каулы)|апелляциялык\s+тартип|"
     r"откизип|мерзим\w*\s+откен|сакталма|кайтарып\s+ал|пропуст|пропущ|не\s+соблюд|шагымданбаса|не\s+обжалов|не\s+подавал")
+# Another country's courts or law (folded): "в ВС РФ", "по УПК РФ", "Ресейде". The resolutions are Kazakhstan's, so
+# they never answer such a question directly, however close a paragraph reads; the articles' history of cassation
+# elsewhere still may. Not the dated Russian "Киргизия": folded, Kazakh "кіргізу" (to let in) reads the same.
+_FOREIGN = re.compile(r"\b(рф|росси\w*|российск\w*|ресей\w*|украин\w*|беларус\w*|белорус\w*|кыргыз\w*|узбек\w*)\b")
 # Exam framing (folded): imperatives and "what is" lead-ins that carry no content of their own.
 _EXAM_LEAD = re.compile(
     r"^\s*(\d+[.)]\s*)*(назовите|перечислите|сформулируйте|раскройте|охарактеризуйте|опишите|объясните|"
@@ -109,6 +113,7 @@ class QuestionForm:
     exam: bool  # an imperative or fill-in exam form
     proceedings: tuple[str, ...] = ()  # the kinds of case it names: "civil", "administrative", "criminal"
     earlier_stage: bool = False  # it asks how a trial or an appeal runs, not how acts in force are reviewed
+    foreign: bool = False  # it names another country's courts or law
 
 
 def strip_exam_form(question: str) -> tuple[str, bool]:
@@ -144,9 +149,15 @@ def earlier_stage(question: str) -> bool:
     return bool(_EARLIER_STAGE.search(folded)) and not _REVIEW.search(folded)
 
 
+def foreign(question: str) -> bool:
+    """The question names another country's courts or law ("кассационная жалоба в ВС РФ")."""
+    return bool(_FOREIGN.search(fold(question)))
+
+
 def read_question(question: str) -> QuestionForm:
     text, exam = strip_exam_form(question)
-    return QuestionForm(text, answer_type(question), exam, proceedings(question), earlier_stage(question))
+    return QuestionForm(text, answer_type(question), exam, proceedings(question), earlier_stage(question),
+                        foreign(question))
 
 
 def gives(kind: str, sentence: str) -> bool:

@@ -441,10 +441,11 @@ class Retriever:
         cases and its document about criminal cases only ("Азаматтық іс бойынша кассациялық шағым қалай беріледі"
         is not answered by how a criminal cassation complaint is filed), or the question is about a trial or an
         appeal and its document about the review of acts in force only ("Апелляциялық шағым беру мерзімі қанша?"
-        is not answered by when cassation is open)."""
+        is not answered by when cassation is open), or the question names another country's courts or law and the
+        passage is a resolution, which is Kazakhstan's ("кассационная жалоба в ВС РФ")."""
         doc, asked = self.corpus.document(self.passages[row].doc_id), f.form
         return bool(doc.proceedings and asked.proceedings and doc.proceedings not in asked.proceedings) or (
-            asked.earlier_stage and doc.stage == "review")
+            asked.earlier_stage and doc.stage == "review") or (asked.foreign and doc.is_law)
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from embeddings.question import answer_type, earlier_stage, gives, proceedings, read_question
+from embeddings.question import answer_type, earlier_stage, foreign, gives, proceedings, read_question
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -104,3 +104,20 @@ def test_the_kind_of_case_a_question_names(question: str, named: tuple[str, ...]
 def test_a_question_about_a_trial_or_an_appeal(question: str, earlier: bool) -> None:
     assert earlier_stage(question) is earlier
     assert read_question(question).earlier_stage is earlier
+
+
+@pytest.mark.parametrize(("question", "abroad"), [
+    ("Я подал кассационную жалобу в ВС РФ, но её вернули без рассмотрения", True),
+    ("Какой срок кассационного обжалования по УПК РФ?", True),
+    ("Кассационная жалоба в Верховный суд России", True),
+    ("Ресейде кассациялық шағым қалай беріледі", True),
+    ("Кассация в Кыргызстане и Узбекистане", True),
+    # the Russian language is not Russia
+    ("Можно ли подать кассационную жалобу на русском языке?", False),
+    ("шағымды орысша жазса бола ма", False),
+    ("Журналистерді сот залына кіргізбеуге бола ма?", False),  # "кіргізу" (let in), folded, is not "Киргизия"
+    ("Кто может подать кассационную жалобу?", False),
+])
+def test_a_question_about_another_countrys_courts(question: str, abroad: bool) -> None:
+    assert foreign(question) is abroad
+    assert read_question(question).foreign is abroad

@@ -329,6 +329,22 @@ def test_a_civil_case_is_not_answered_from_the_criminal_resolution(engine: Engin
 
 
 @pytest.mark.slow
+def test_another_countrys_court_is_not_answered_from_a_kazakh_resolution(engine: Engine) -> None:
+    """Real questions harvested from public pages are often about Russia's courts ("в ВС РФ"). The resolutions are
+    Kazakhstan's: the closest paragraph is offered as such, never quoted as the answer."""
+    home = engine.ask("Может ли потерпевший обжаловать приговор в кассационном порядке?", k=3)
+    assert home.outcome == "direct" and home.hits[0].passage.id == "2025-cassation:6"
+    for abroad in ("Может ли потерпевший обжаловать приговор в кассационном порядке в России?",
+                   "Жәбірленуші Ресейде кассациялық шағым бере ала ма?"):
+        answer = engine.ask(abroad, k=3)
+        assert answer.hits[0].passage.id == "2025-cassation:6", abroad  # as close as at home, and offered so
+        assert answer.outcome == "closest" and not answer.answered, abroad
+    # the history of cassation in Russia is commentary about Russia: still answered from the article
+    history = engine.ask("Ресейде сот қаулыларын қайта қарау институты қашан пайда болды?", k=3)
+    assert history.hits[0].passage.id == "history:6"
+
+
+@pytest.mark.slow
 def test_an_appeal_deadline_is_not_answered_from_the_cassation_resolution(engine: Engine) -> None:
     """The issue's near-domain example: "Апелляциялық шағым беру мерзімі қанша?" was quoted directly from when
     cassation is open (2025-cassation:4). The resolution is about review of acts in force only (catalog `stage`), and
