@@ -61,6 +61,10 @@ RU_SUFFIXES = sorted({
 }, key=len, reverse=True)
 # One list for both languages: the same function runs on both sides, so consistency is what matters.
 SUFFIXES = sorted(set(KK_SUFFIXES) | set(RU_SUFFIXES), key=len, reverse=True)
+# The same list as a set and its lengths, longest first: a word's ending of each length is looked up (a few set
+# lookups per strip, not an `endswith` per suffix — stemming the texts was most of opening the engine).
+_SUFFIX_SET = frozenset(SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIXES}, reverse=True)
 MIN_STEM = 3
 # Words whose suffixes would leave another word's stem: Kazakh and Russian "судья" (judge), stripped of "-ья", read
 # as Russian "суд" (court), so every Russian question naming a court matched every Kazakh paragraph naming a judge.
@@ -165,10 +169,10 @@ def stem(word: str) -> str:
     for prefix, whole in WHOLE_STEMS.items():
         if word.startswith(prefix):
             return whole
-    for _ in range(3):
-        for suf in SUFFIXES:
-            if word.endswith(suf) and len(word) - len(suf) >= MIN_STEM:
-                word = word[: -len(suf)]
+    for _ in range(3):  # the longest suffix that leaves MIN_STEM letters, at most three times
+        for length in _SUFFIX_LENGTHS:
+            if len(word) - length >= MIN_STEM and word[-length:] in _SUFFIX_SET:
+                word = word[:-length]
                 break
         else:
             break
