@@ -156,6 +156,7 @@ def _answer_json(reply) -> dict:
         "confidence": round(reply.confidence, 4),
         "also": [p.id for p in reply.also],
         "closest": [p.id for p in reply.closest],
+        "outside": reply.outside,  # why the closest cannot answer: "foreign", "proceedings", "stage" or ""
         "results": [
             {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
              "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}

@@ -156,11 +156,27 @@ def also_html(passages: list[Passage], heading: Callable[[Passage], str], t: Get
     return f"<b>{escape(t('These paragraphs may answer too:'))}</b>\n{items}"
 
 
-def closest_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext) -> str:
-    """The closest paragraphs, named by heading and clearly not offered as a direct answer."""
+def outside_note(outside: str, t: Gettext) -> str:
+    """Why the closest paragraph cannot answer (`Reply.outside`), in the user's language; "" when not known."""
+    if outside == "foreign":
+        return t("These are resolutions of the Supreme Court of Kazakhstan: they do not answer for another "
+                 "country's courts.")
+    if outside == "proceedings":
+        return t("The closest paragraph is about another kind of case (criminal, civil or administrative) than "
+                 "the one in the question.")
+    if outside == "stage":
+        return t("The closest paragraph is about reviewing court acts in force, not about a trial or an appeal.")
+    return ""
+
+
+def closest_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext, outside: str = "") -> str:
+    """The closest paragraphs, named by heading and clearly not offered as a direct answer, with why the nearest
+    cannot be it when that is known (another country's courts, another kind of case or stage)."""
     items = "\n".join(f"• {escape(short_ref(p))} — {escape(heading(p))}" for p in passages)
+    why = outside_note(outside, t)
     return (f"{escape(t('No paragraph answers this directly. The closest ones:'))}\n{items}\n\n"
-            f"<i>{escape(t('Open one below, or ask more precisely.'))}</i>")
+            + (f"{escape(why)}\n" if why else "")
+            + f"<i>{escape(t('Open one below, or ask more precisely.'))}</i>")
 
 
 def short_ref(p: Passage) -> str:
@@ -218,7 +234,8 @@ def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | N
     if reply.outcome == "closest":
         lines = [t("No paragraph answers this directly. The closest ones:")]
         lines += [f"• {short_ref(p)} — {name(p)}   (cassbot show {p.doc_id} {p.number})" for p in reply.closest]
-        return "\n".join(lines)
+        why = outside_note(reply.outside, t)
+        return "\n".join([*lines, "", why] if why else lines)
     if reply.best is None:
         # No buttons in a terminal: the hint without "pick a question below".
         return "\n".join([t("Nothing in these documents answers this question."),

@@ -135,10 +135,10 @@ def calibrate(retriever: Retriever, questions: list[Question],
                           for (_, (_, _, c)), fz in zip(ranked, fused, strict=True)])
     d_intercept, d_coef = _fit_logistic(x[:n], top_right[:n].astype(int), "best passages (right or wrong)")
     direct_probs = _predict(x, d_intercept, d_coef)
-    # A best passage that cannot be the answer (`Retriever.off_subject`) is never quoted, whatever the model says.
-    off_subject = [r.off_subject(f, int(np.argmax(fz)))
-                   for (r, (_, f, _)), fz in zip(ranked[:n], fused[:n], strict=True)]
-    quotable = (probs[:n] >= threshold) & ~np.array(off_subject)
+    # A best passage that cannot be the answer (`Retriever.outside`) is never quoted, whatever the model says.
+    outside = [bool(r.outside(f, int(np.argmax(fz))))
+               for (r, (_, f, _)), fz in zip(ranked[:n], fused[:n], strict=True)]
+    quotable = (probs[:n] >= threshold) & ~np.array(outside)
     kinds = np.array([q.kind for q, _, _ in rows])
     d_threshold = _direct_threshold(direct_probs[:n], quotable, top_right[:n], kinds)
     # printed to four places; the in-scope threshold rounded down, so rounding never refuses one more question

@@ -109,6 +109,8 @@ class Answer:
     outcome: str = ""
     also: list[Hit] = field(default_factory=list)
     direct_confidence: float = 0.0
+    # why the best passage cannot be the answer (`Retriever.outside`): "foreign", "proceedings", "stage" or ""
+    outside: str = ""
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -433,19 +435,25 @@ class Retriever:
         if not self.weights.direct:  # no direct model calibrated: every confident answer is direct
             return DIRECT, confidence, confidence
         direct = self._logistic(self.weights.direct, evidence)
-        quoted = direct >= self.weights.direct_threshold and not self.off_subject(f, int(np.argmax(fused)))
+        quoted = direct >= self.weights.direct_threshold and not self.outside(f, int(np.argmax(fused)))
         return (DIRECT if quoted else CLOSEST), confidence, direct
 
-    def off_subject(self, f: Features, row: int) -> bool:
-        """Passage `row` may be close but cannot be the answer: the question is about civil (or administrative)
-        cases and its document about criminal cases only ("Азаматтық іс бойынша кассациялық шағым қалай беріледі"
-        is not answered by how a criminal cassation complaint is filed), or the question is about a trial or an
-        appeal and its document about the review of acts in force only ("Апелляциялық шағым беру мерзімі қанша?"
-        is not answered by when cassation is open), or the question names another country's courts or law and the
-        passage is a resolution, which is Kazakhstan's ("кассационная жалоба в ВС РФ")."""
+    def outside(self, f: Features, row: int) -> str:
+        """Why passage `row` may be close but cannot be the answer, or "" when it may be: "proceedings" — the
+        question is about civil (or administrative) cases and its document about criminal cases only ("Азаматтық іс
+        бойынша кассациялық шағым қалай беріледі" is not answered by how a criminal cassation complaint is filed);
+        "stage" — the question is about a trial or an appeal and its document about the review of acts in force
+        only ("Апелляциялық шағым беру мерзімі қанша?" is not answered by when cassation is open); "foreign" — the
+        question names another country's courts or law and the passage is a resolution, which is Kazakhstan's
+        ("кассационная жалоба в ВС РФ")."""
         doc, asked = self.corpus.document(self.passages[row].doc_id), f.form
-        return bool(doc.proceedings and asked.proceedings and doc.proceedings not in asked.proceedings) or (
-            asked.earlier_stage and doc.stage == "review") or (asked.foreign and doc.is_law)
+        if asked.foreign and doc.is_law:
+            return "foreign"
+        if doc.proceedings and asked.proceedings and doc.proceedings not in asked.proceedings:
+            return "proceedings"
+        if asked.earlier_stage and doc.stage == "review":
+            return "stage"
+        return ""
 
     # -- the answer ---------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Answer:
@@ -466,7 +474,8 @@ class Retriever:
         hits = [hit(int(i)) for i in ranked[:k]]
         also = [] if outcome != DIRECT else self._also(f, fused, ranked)
         return Answer(question, outcome == DIRECT, confidence, hits, outcome,
-                      [hits[n] if n < len(hits) else hit(i) for n, i in also], direct)
+                      [hits[n] if n < len(hits) else hit(i) for n, i in also], direct,
+                      self.outside(f, int(ranked[0])) if outcome == CLOSEST else "")
 
     def _also(self, f: Features, fused: np.ndarray, ranked: np.ndarray) -> list[tuple[int, int]]:
         """(rank, row) of up to ALSO_NAMED other paragraphs of the best one's law that answer too: within

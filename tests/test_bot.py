@@ -222,8 +222,16 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
             assert wiring.assistant.heading(p, "kk") in near.text
         assert [cb for _, cb in buttons(near.reply_markup)] and all(
             cb.startswith("p:") for _, cb in buttons(near.reply_markup))
+        # and why: the nearest paragraph is about reviewing acts in force, not about an appeal
+        assert "заңды күшіне енген сот актілерін қайта қарау туралы" in near.text
+
+        # another country's courts: the Kazakh paragraph on the same matter is close, never quoted as the answer
+        [abroad] = await exchange(api, api.message_update("Жәбірленуші Ресейде кассациялық шағым бере ала ма?",
+                                                          user_id=USER))
+        assert "тікелей жауап беретін тармақ табылмады" in abroad.text and "<blockquote" not in abroad.text
+        assert "басқа елдің соттары туралы сұраққа жауап бермейді" in abroad.text
 
         [none] = await exchange(api, api.message_update("Ажырасу кезінде алимент қанша төленеді?", user_id=USER))
         assert "табылмады" in none.text and "<blockquote" not in none.text
     kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
-    assert kinds[:3] == ["answer"] * 3 and kinds[3:] == ["abstain", "abstain"]  # only direct quotes count
+    assert kinds[:3] == ["answer"] * 3 and kinds[3:] == ["abstain"] * 3  # only direct quotes count

@@ -210,3 +210,25 @@ def test_finetune_refuses_an_unknown_document_and_a_used_folder(cli, tmp_path: P
     err = capsys.readouterr().err
     assert "exists and is not empty" in err and "Traceback" not in err
     assert (used / "keep.txt").read_text(encoding="utf-8") == "mine" and not (tmp_path / "data" / "models").exists()
+
+
+@pytest.mark.slow
+def test_ask_json_names_the_outcome_and_why(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture) -> None:
+    """`ask --json`: `answered` only for a direct quote, `outcome` one of the three, and for the closest paragraphs
+    why the nearest cannot answer (here: a question about another country's courts)."""
+    import json
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    assert main(["ask", "--json", "Может ли потерпевший обжаловать приговор в кассационном порядке?"]) == 0
+    home = json.loads(capsys.readouterr().out)
+    assert (home["outcome"], home["answered"], home["outside"]) == ("direct", True, "")
+    assert home["results"][0]["id"] == "2025-cassation:6" and home["closest"] == []
+    assert main(["ask", "--json", "Может ли потерпевший обжаловать приговор в кассационном порядке в России?"]) == 0
+    abroad = json.loads(capsys.readouterr().out)
+    assert (abroad["outcome"], abroad["answered"], abroad["outside"]) == ("closest", False, "foreign")
+    assert abroad["closest"][0] == "2025-cassation:6"

@@ -241,6 +241,11 @@ def test_each_outcome_of_the_core_has_its_layout(corpus: Corpus, assistant: Assi
     for p in near:
         assert html.escape(assistant.heading(p, "kk"), quote=True).replace("&#x27;", "&#39;") in closest
         assert f'href="/doc/{p.doc_id}#p{p.number}"' in closest
+    assert "басқа елдің соттары" not in closest  # no reason known: none given
+    abroad = render(Reply("q", CLOSEST, 0.3, closest=near, outside="foreign"))
+    assert "басқа елдің соттары туралы сұраққа жауап бермейді" in abroad and "о судах другой страны" in abroad
+    stage = render(Reply("q", CLOSEST, 0.3, closest=near, outside="stage"))
+    assert "бірінші сатыдағы сот немесе апелляция туралы емес" in stage and "басқа елдің" not in stage
     hint = Suggestion("Кассациялық шағым қай тілде жазылады?", near[0], 0)
     nothing = render(Reply("q", NOT_FOUND, 0.1, suggestions=[hint]))
     assert "outcome-not_found" in nothing and "<blockquote" not in nothing

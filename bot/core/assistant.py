@@ -61,6 +61,7 @@ class Reply:
     hits: list[Hit] = field(default_factory=list)  # the whole ranking (inline lists, JSON output)
     also: list[Passage] = field(default_factory=list)  # further paragraphs that answer a generic question too
     closest: list[Passage] = field(default_factory=list)  # CLOSEST: the paragraphs nearest the question
+    outside: str = ""  # CLOSEST: why the nearest cannot answer ("foreign", "proceedings", "stage"), if known
 
     @property
     def answered(self) -> bool:
@@ -91,7 +92,8 @@ class Assistant:
                          others, [], answer.hits, also)
         if answer.outcome == CLOSEST and answer.hits:
             closest = [h.passage for h in answer.hits[:CLOSEST_SHOWN]]
-            return Reply(answer.question, CLOSEST, answer.confidence, hits=answer.hits, closest=closest)
+            return Reply(answer.question, CLOSEST, answer.confidence, hits=answer.hits, closest=closest,
+                         outside=answer.outside)
         # A near miss gets the curated questions of the closest paragraphs; a question far from the subject
         # (divorce, weather) gets none, so the face offers its general examples, which say what it is for.
         suggestions = []

@@ -132,7 +132,7 @@ def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk", *, lin
     if reply.outcome == "closest" and reply.closest:
         rows = [[_button(f"{short_ref(p)}: {a.heading(p, lang)}"[:64],
                          PassageCB(v=a.version, act="show", i=a.ordinal(p)).pack())] for p in reply.closest]
-        return View(closest_html(reply.closest, lambda p: a.heading(p, lang), t),
+        return View(closest_html(reply.closest, lambda p: a.heading(p, lang), t, reply.outside),
                     InlineKeyboardMarkup(inline_keyboard=rows))
     if reply.best is None:
         return not_found_view(a, reply, t)
