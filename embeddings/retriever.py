@@ -334,8 +334,11 @@ class Retriever:
         }
         content = self.normalizer.content_words(form.text)
         vocab = sum(self.normalizer.known(w, self.vocabulary) for w in content) / len(content) if content else 0.0
-        idf = {t: self._idf(t) for t in sorted(set(qtokens))}
-        return Features(channels, unit_scores, qtokens, vocab, idf, form)
+        return Features(channels, unit_scores, qtokens, vocab, self._rarity(qtokens), form)
+
+    def _rarity(self, qtokens: list[str]) -> dict[str, float]:
+        """Each of the question's stems → its rarity (`_idf`): the overlap evidence and the highlight weigh by it."""
+        return {t: self._idf(t) for t in sorted(set(qtokens))}
 
     def _idf(self, token: str) -> float:
         """A stem's rarity in the passages, else in the hints, else in the Russian renderings; unseen: the rarest."""
@@ -464,12 +467,11 @@ class Retriever:
         fused = self.fuse(f)
         outcome, confidence, direct = self.outcome(f, fused)
         ranked = np.argsort(-fused)
-        qset = set(f.query_tokens)
 
         def hit(i: int) -> Hit:
             passage = self.passages[i]
             return Hit(passage, float(fused[i]), self._highlights(
-                passage, self.sentence_scores(passage, f.unit_scores), qset, f.form.answer_type))
+                passage, self.sentence_scores(passage, f.unit_scores), f.idf_weights, f.form.answer_type))
 
         hits = [hit(int(i)) for i in ranked[:k]]
         also = [] if outcome != DIRECT else self._also(f, fused, ranked)
@@ -497,10 +499,10 @@ class Retriever:
         if len(sentences) <= 1:
             return [0] if sentences else []
         per = self.sentence_scores(passage, self.unit_scores(self.encode_query(self.respell(question))))
-        return self._highlights(passage, per, set(self.normalizer.query_tokens(question)),
+        return self._highlights(passage, per, self._rarity(self.normalizer.query_tokens(question)),
                                 read_question(question).answer_type)
 
-    def _highlights(self, passage: Passage, sentence_scores: list[float] | None, qtokens: set[str],
+    def _highlights(self, passage: Passage, sentence_scores: list[float] | None, rarity: Mapping[str, float],
                     kind: str = "") -> list[int]:
         """The sentence(s) that answer: dense sentence score plus the rarity-weighted share of question stems it
         holds, and a bonus for a sentence of the asked-for kind (the one with the deadline for "мерзімі қанша?").
@@ -511,12 +513,11 @@ class Retriever:
             return [0] if n else []
         toks = self.sentence_tokens[passage.id]
         of_kind = self.sentences_giving(kind)[passage.id] if kind else [False] * n
-        rarity = {t: self._idf(t) for t in qtokens}
-        total = sum(rarity.values()) or 1.0
+        total = sum(rarity.values()) or 1.0  # `rarity`: the question's stems, each with its `_idf`
         scored = []
         for i in range(n):
             d = sentence_scores[i] if sentence_scores and i < len(sentence_scores) else 0.0
-            overlap = sum(rarity[t] for t in qtokens & toks[i]) / total
+            overlap = sum(w for t, w in rarity.items() if t in toks[i]) / total
             scored.append(d + 0.3 * overlap + (0.05 if of_kind[i] else 0.0))
         ranked = sorted(range(n), key=lambda i: -scored[i])
         picked = [ranked[0]]
