@@ -156,17 +156,19 @@ def also_html(passages: list[Passage], heading: Callable[[Passage], str], t: Get
     return f"<b>{escape(t('These paragraphs may answer too:'))}</b>\n{items}"
 
 
+# Why the closest paragraph cannot answer (`Reply.outside`) → the message (its msgid), for every face.
+OUTSIDE_NOTES = {
+    "foreign": "These are resolutions of the Supreme Court of Kazakhstan: they do not answer for another country's "
+               "courts.",
+    "proceedings": "The closest paragraph is about another kind of case (criminal, civil or administrative) than the "
+                   "one in the question.",
+    "stage": "The closest paragraph is about reviewing court acts in force, not about a trial or an appeal.",
+}
+
+
 def outside_note(outside: str, t: Gettext) -> str:
-    """Why the closest paragraph cannot answer (`Reply.outside`), in the user's language; "" when not known."""
-    if outside == "foreign":
-        return t("These are resolutions of the Supreme Court of Kazakhstan: they do not answer for another "
-                 "country's courts.")
-    if outside == "proceedings":
-        return t("The closest paragraph is about another kind of case (criminal, civil or administrative) than "
-                 "the one in the question.")
-    if outside == "stage":
-        return t("The closest paragraph is about reviewing court acts in force, not about a trial or an appeal.")
-    return ""
+    """Why the closest paragraph cannot answer, in the user's language; "" when not known."""
+    return t(OUTSIDE_NOTES[outside]) if outside in OUTSIDE_NOTES else ""
 
 
 def closest_html(passages: list[Passage], heading: Callable[[Passage], str], t: Gettext, outside: str = "") -> str:

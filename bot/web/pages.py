@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.core.assistant import CLOSEST, DIRECT, NOT_FOUND, Reply
 from bot.core.links import anchor, document_path
+from bot.render import OUTSIDE_NOTES
 from knowledge import Corpus, Document, Passage
 
 TOC_WORDS = 70  # characters of a paragraph's first words in the table of contents
@@ -78,7 +79,7 @@ class SearchView:
     also: list[Entry] = field(default_factory=list)  # DIRECT: further paragraphs that answer too
     others: list[Entry] = field(default_factory=list)  # DIRECT: other passages that may answer
     closest: list[Entry] = field(default_factory=list)  # CLOSEST: the paragraphs nearest, not an answer
-    outside: str = ""  # CLOSEST: why the nearest cannot answer ("foreign", "proceedings", "stage"), if known
+    outside_note: str = ""  # CLOSEST: why the nearest cannot answer (a msgid of `OUTSIDE_NOTES`), if known
     suggestions: list[str] = field(default_factory=list)  # NOT_FOUND: curated questions worth asking instead
     shortened: bool = False  # the question was cut to the length the bot reads
 
@@ -144,7 +145,7 @@ def search_view(question: str, reply: Reply | None, heading: Heading, *, shorten
         view.others = [entry(p, heading, root) for p in reply.others]
     elif reply.outcome == CLOSEST:
         view.closest = [entry(p, heading, root) for p in reply.closest]
-        view.outside = reply.outside
+        view.outside_note = OUTSIDE_NOTES.get(reply.outside, "")
     else:
         view.outcome = NOT_FOUND
         view.suggestions = [s.text for s in reply.suggestions]
