@@ -35,7 +35,7 @@ from embeddings.adapter import QueryAdapter
 from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, TRANSLATION, DenseIndex
 from embeddings.lexical import BM25
 from embeddings.normalize import Normalizer, words
-from embeddings.question import QuestionForm, gives, read_question
+from embeddings.question import QuestionForm, gives, read_question, without_courtesy
 from embeddings.respell import Respeller
 from knowledge import Corpus, Passage
 
@@ -305,6 +305,7 @@ class Retriever:
         return best, lexical
 
     def features(self, question: str) -> Features:
+        question = without_courtesy(question)  # "Сәлеметсіз бе! … Рахмет!": the question itself, for every channel
         form = read_question(question)
         qtokens = self.normalizer.query_tokens(form.text)
         unit_scores = self.unit_scores(self.encode_query(self.respell(question)))
@@ -498,6 +499,7 @@ class Retriever:
         sentences = passage.sentences
         if len(sentences) <= 1:
             return [0] if sentences else []
+        question = without_courtesy(question)
         per = self.sentence_scores(passage, self.unit_scores(self.encode_query(self.respell(question))))
         return self._highlights(passage, per, self._rarity(self.normalizer.query_tokens(question)),
                                 read_question(question).answer_type)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from embeddings.question import answer_type, earlier_stage, foreign, gives, proceedings, read_question
+from embeddings.question import answer_type, earlier_stage, foreign, gives, proceedings, read_question, without_courtesy
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -121,3 +121,24 @@ def test_a_question_about_a_trial_or_an_appeal(question: str, earlier: bool) -> 
 def test_a_question_about_another_countrys_courts(question: str, abroad: bool) -> None:
     assert foreign(question) is abroad
     assert read_question(question).foreign is abroad
+
+
+@pytest.mark.parametrize(("message", "question"), [
+    # greetings and requests before the question, thanks after it, in every script people type
+    ("Сәлеметсіз бе! Кассациялық шағымды кім бере алады? Алдын ала рахмет.", "Кассациялық шағымды кім бере алады?"),
+    ("Салеметсиз бе, кассацияга шагымды кай сотка жиберемин? рахмет", "кассацияга шагымды кай сотка жиберемин?"),
+    ("Саламатсызба, сурак бар: кассация канша уакыт каралады", "кассация канша уакыт каралады"),
+    ("Salemetsiz be! kassaciyalyq shagymdy kim beredi? Raqmet", "kassaciyalyq shagymdy kim beredi?"),
+    ("Ассалаумағалейкум! Шағым беру мерзімі қанша?", "Шағым беру мерзімі қанша?"),
+    ("Здравствуйте! Подскажите, пожалуйста, кто может подать кассационную жалобу? Спасибо!",
+     "кто может подать кассационную жалобу?"),
+    ("Добрый день. Срок подачи кассации", "Срок подачи кассации"),
+    ("Скажите, какой срок? Заранее спасибо", "какой срок?"),
+    # nothing to take off, or nothing would be left: the message as it is
+    ("Кассациялық шағымды кім бере алады?", "Кассациялық шағымды кім бере алады?"),
+    ("Кто рассматривает вопрос о восстановлении срока?", "Кто рассматривает вопрос о восстановлении срока?"),
+    ("Рахмет!", "Рахмет!"),
+    ("Сәлем", "Сәлем"),
+])
+def test_courtesy_is_taken_off_the_question(message: str, question: str) -> None:
+    assert without_courtesy(message) == question
