@@ -34,9 +34,10 @@ import numpy as np
 from embeddings.adapter import QueryAdapter
 from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, TRANSLATION, DenseIndex
 from embeddings.lexical import BM25
-from embeddings.normalize import Normalizer, words
+from embeddings.normalize import STOP_WORDS, Normalizer, fold, words
 from embeddings.question import QuestionForm, gives, read_question, without_courtesy
 from embeddings.respell import Respeller
+from embeddings.spelling import Speller
 from knowledge import Corpus, Passage
 
 DIRECT, CLOSEST, NOT_FOUND = "direct", "closest", "not_found"
@@ -185,6 +186,7 @@ class Retriever:
         self.normalizer = Normalizer.for_corpus(known_texts)
         # The embedding model reads the question in the texts' spelling (Russian-keyboard and Latin Kazakh respelled).
         self.respell = Respeller(known_texts)
+        self.speller = Speller(known_texts)
         # Every text is tokenised once (opening the engine is a start-up cost of every process that serves).
         tok = self.normalizer.tokens
         passage_docs = [tok(p.text) for p in self.passages]
@@ -304,8 +306,18 @@ class Retriever:
         lexical[missing] = bm25_sentence[missing]
         return best, lexical
 
+    def plain(self, question: str) -> str:
+        """The question as every channel reads it: greetings and thanks off ("Сәлеметсіз бе! … Рахмет!"), a slipped
+        letter mended ("номративтік" → "нормативтік"); the user still sees it as asked."""
+        return self.speller.correct(without_courtesy(question), self._knows)
+
+    def _knows(self, word: str) -> bool:
+        """A question word the ranker reads as typed: a stop word, a stem of the texts, a glossary entry."""
+        folded = fold(word)
+        return folded in STOP_WORDS or self.normalizer.known(folded, self.vocabulary)
+
     def features(self, question: str) -> Features:
-        question = without_courtesy(question)  # "Сәлеметсіз бе! … Рахмет!": the question itself, for every channel
+        question = self.plain(question)
         form = read_question(question)
         qtokens = self.normalizer.query_tokens(form.text)
         unit_scores = self.unit_scores(self.encode_query(self.respell(question)))
@@ -499,7 +511,7 @@ class Retriever:
         sentences = passage.sentences
         if len(sentences) <= 1:
             return [0] if sentences else []
-        question = without_courtesy(question)
+        question = self.plain(question)
         per = self.sentence_scores(passage, self.unit_scores(self.encode_query(self.respell(question))))
         return self._highlights(passage, per, self._rarity(self.normalizer.query_tokens(question)),
                                 read_question(question).answer_type)
