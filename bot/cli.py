@@ -157,6 +157,7 @@ def _answer_json(reply) -> dict:
         "also": [p.id for p in reply.also],
         "closest": [p.id for p in reply.closest],
         "outside": reply.outside,  # why the closest cannot answer: "foreign", "proceedings", "stage" or ""
+        "courtesy": reply.courtesy,  # the message was only "greeting" or "thanks" (not_found, nothing ranked), or ""
         "results": [
             {"id": h.passage.id, "citation": h.passage.citation, "text": h.passage.text,
              "highlights": [h.passage.sentences[i] for i in h.highlights], "score": round(h.score, 4)}

@@ -188,6 +188,13 @@ def short_ref(p: Passage) -> str:
     return f"{p.doc_id}, {p.number}-{'тармақ' if p.is_law else 'үзінді'}"
 
 
+GREETING = ("Hello! I answer questions about cassation, the review of court acts that have entered into force, by "
+            "quoting the normative resolutions of the Supreme Court of Kazakhstan paragraph by paragraph.")
+ASK_PROMPT = "Write your question in Kazakh or Russian, or try one of these:"  # above the example buttons
+ASK_PLAIN = "Write your question in Kazakh or Russian."  # where there are no buttons (the command line)
+THANKS = "You are welcome! Write whenever you have another question."
+
+
 def not_found_html(t: Gettext) -> str:
     return (f"{escape(t('Nothing in these documents answers this question.'))}\n\n"
             f"{escape(t('Try naming the key term, for example “cassation complaint content” or “rights of the victim”, or pick a question below.'))}")  # noqa: E501
@@ -238,6 +245,8 @@ def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | N
         lines += [f"• {short_ref(p)} — {name(p)}   (cassbot show {p.doc_id} {p.number})" for p in reply.closest]
         why = outside_note(reply.outside, t)
         return "\n".join([*lines, "", why] if why else lines)
+    if reply.courtesy:
+        return t(THANKS) if reply.courtesy == "thanks" else "\n".join([t(GREETING), t(ASK_PLAIN)])
     if reply.best is None:
         # No buttons in a terminal: the hint without "pick a question below".
         return "\n".join([t("Nothing in these documents answers this question."),

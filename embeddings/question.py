@@ -129,14 +129,29 @@ class QuestionForm:
     foreign: bool = False  # it names another country's courts or law
 
 
+def _courtesy(message: str) -> tuple[str, bool]:
+    """(what is left of the message without courtesy, whether it thanks)."""
+    folded = fold(message)
+    start = m.end() if (m := _COURTESY_LEAD.match(folded)) else 0
+    thanks = _THANKS.search(folded, start)
+    return message[start:thanks.start() if thanks else len(message)].strip(), thanks is not None
+
+
 def without_courtesy(question: str) -> str:
     """"Сәлеметсіз бе! Шағымды кім береді? Рахмет!" → "Шағымды кім береді?": the question itself, for every channel;
     a message of courtesy alone is left as it is."""
-    folded = fold(question)
-    start = m.end() if (m := _COURTESY_LEAD.match(folded)) else 0
-    end = m.start() if (m := _THANKS.search(folded, start)) else len(question)
-    core = question[start:end].strip()
+    core, _thanks = _courtesy(question)
     return core if any(ch.isalpha() for ch in core) else question
+
+
+def courtesy_only(message: str) -> str:
+    """"thanks" ("Рахмет!", "Спасибо большое") or "greeting" ("Сәлеметсіз бе!", "Здравствуйте, подскажите") when the
+    message is nothing else, "" when it asks something: a greeting is answered with what the bot does, not with
+    "nothing found"."""
+    core, thanks = _courtesy(message)
+    if any(ch.isalpha() for ch in core) or not any(ch.isalpha() for ch in message):
+        return ""
+    return "thanks" if thanks else "greeting"
 
 
 def strip_exam_form(question: str) -> tuple[str, bool]:

@@ -235,3 +235,24 @@ async def test_three_outcomes(engine: Engine, tmp_path: Path) -> None:
         assert "табылмады" in none.text and "<blockquote" not in none.text
     kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
     assert kinds[:3] == ["answer"] * 3 and kinds[3:] == ["abstain"] * 3  # only direct quotes count
+
+
+@async_test(timeout=120)
+async def test_a_greeting_or_thanks_alone_is_answered_in_kind(engine: Engine, tmp_path: Path) -> None:
+    """"Сәлеметсіз бе!" gets what the bot does and example questions, "Рахмет!" a short reply — not "nothing found";
+    a greeting before a question changes nothing; neither counts as an unanswered question."""
+    async with running_bot(engine, tmp_path) as (api, wiring):
+        api.user(USER, language_code="kk")
+        [hello] = await exchange(api, api.message_update("Сәлеметсіз бе!", user_id=USER))
+        assert "кассация" in hello.text and "табылмады" not in hello.text
+        assert [cb for _, cb in buttons(hello.reply_markup)]  # the example questions
+        [thanks] = await exchange(api, api.message_update("Көп рахмет!", user_id=USER))
+        assert thanks.text == "Оқасы жоқ! Тағы сұрағыңыз болса, жаза беріңіз."
+        [asked] = await exchange(api, api.message_update(
+            "Сәлеметсіз бе! Кассациялық шағым қай тілде жазылуы керек? Рахмет", user_id=USER))
+        assert "тілінде" in asked.text.split("»", 1)[0] and "7-тармақ" in asked.text
+        api.user(USER + 1, language_code="ru")
+        [thanks_ru] = await exchange(api, api.message_update("Спасибо большое", user_id=USER + 1))
+        assert thanks_ru.text.startswith("Пожалуйста!")
+    kinds = [k for k, in wiring.feedback.query("SELECT kind FROM events ORDER BY rowid")]
+    assert kinds == ["answer"]

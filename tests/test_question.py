@@ -2,7 +2,16 @@
 
 import pytest
 
-from embeddings.question import answer_type, earlier_stage, foreign, gives, proceedings, read_question, without_courtesy
+from embeddings.question import (
+    answer_type,
+    courtesy_only,
+    earlier_stage,
+    foreign,
+    gives,
+    proceedings,
+    read_question,
+    without_courtesy,
+)
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -142,3 +151,13 @@ def test_a_question_about_another_countrys_courts(question: str, abroad: bool) -
 ])
 def test_courtesy_is_taken_off_the_question(message: str, question: str) -> None:
     assert without_courtesy(message) == question
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("Сәлеметсіз бе!", "greeting"), ("салеметсиз бе", "greeting"), ("Здравствуйте, подскажите", "greeting"),
+    ("Рахмет!", "thanks"), ("Көп рахмет сізге!", "thanks"), ("Спасибо большое", "thanks"), ("Сәлем, рахмет", "thanks"),
+    # a question, or nothing a person would say: not courtesy
+    ("Сәлеметсіз бе! Кассация деген не?", ""), ("Кассация деген не?", ""), ("???", ""), ("Hello", ""),
+])
+def test_a_message_of_courtesy_alone(message: str, kind: str) -> None:
+    assert courtesy_only(message) == kind

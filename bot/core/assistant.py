@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
+from embeddings.question import courtesy_only
 from knowledge import Corpus, Document, Passage
 from knowledge.headings import load_headings
 from knowledge.topics import QuizQuestion, Topic
@@ -62,6 +63,7 @@ class Reply:
     also: list[Passage] = field(default_factory=list)  # further paragraphs that answer a generic question too
     closest: list[Passage] = field(default_factory=list)  # CLOSEST: the paragraphs nearest the question
     outside: str = ""  # CLOSEST: why the nearest cannot answer ("foreign", "proceedings", "stage"), if known
+    courtesy: str = ""  # NOT_FOUND: the message was only a greeting or thanks ("greeting", "thanks"), not a question
 
     @property
     def answered(self) -> bool:
@@ -83,6 +85,10 @@ class Assistant:
 
     # -- answers -----------------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5) -> Reply:
+        # "Сәлеметсіз бе!" or "Рахмет!" alone asks nothing: greeted back, not told that nothing was found
+        courtesy = courtesy_only(question)
+        if courtesy:
+            return Reply(question, NOT_FOUND, 0.0, courtesy=courtesy)
         answer = self.engine.ask(question, k)
         best = answer.best
         if best is not None:

@@ -25,6 +25,9 @@ from bot.core.assistant import Assistant, Reply
 from bot.core.feedback import QuizAnswer
 from bot.core.links import deep_link, paragraph_page_url
 from bot.render import (
+    ASK_PROMPT,
+    GREETING,
+    THANKS,
     Gettext,
     also_html,
     closest_html,
@@ -134,6 +137,10 @@ def answer_view(a: Assistant, reply: Reply, t: Gettext, lang: str = "kk", *, lin
                          PassageCB(v=a.version, act="show", i=a.ordinal(p)).pack())] for p in reply.closest]
         return View(closest_html(reply.closest, lambda p: a.heading(p, lang), t, reply.outside),
                     InlineKeyboardMarkup(inline_keyboard=rows))
+    if reply.courtesy == "greeting":
+        return start_view(a, t)
+    if reply.courtesy == "thanks":
+        return View(escape(t(THANKS)))
     if reply.best is None:
         return not_found_view(a, reply, t)
     return passage_view(a, reply.best, t, reply.highlights, reply.others, reply.also, lang, links=links)
@@ -155,9 +162,8 @@ def more_view(a: Assistant, passages: list[Passage], t: Gettext) -> View:
 
 def start_view(a: Assistant, t: Gettext) -> View:
     text = "\n\n".join([
-        escape(t("Hello! I answer questions about cassation, the review of court acts that have entered into force, "
-                 "by quoting the normative resolutions of the Supreme Court of Kazakhstan paragraph by paragraph.")),
-        escape(t("Write your question in Kazakh or Russian, or try one of these:")),
+        escape(t(GREETING)),
+        escape(t(ASK_PROMPT)),
         f"<i>{escape(t(DISCLAIMER))}</i>",
     ])
     rows = [[_button(t(q), AskCB(v=a.version, i=-1, n=n).pack())] for n, q in enumerate(EXAMPLES[:3])]

@@ -65,6 +65,8 @@ async def answer_question(message: Message, bot: Bot, assistant: Assistant, feed
     reply = await assistant.ask_async(question)
     view = answer_view(assistant, reply, _, lang, links=await links_for(bot, settings, message.chat))
     await message.answer("\n\n".join([*notes, view.text]), reply_markup=view.markup)
+    if reply.courtesy:  # a greeting or thanks is not a question the texts failed to answer
+        return
     record = feedback.record_answer if reply.answered else feedback.record_refusal
     remember(record, feedback.user_hash(user_id), lang, tuple(h.passage.id for h in reply.hits[:3]),
              reply.confidence, question)  # after the answer, in the background: a locked database costs nothing
