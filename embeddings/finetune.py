@@ -150,7 +150,7 @@ def finetune(model: SentenceTransformer, pairs: list[Pair], passages: dict[str, 
             optimiser.step()
             schedule.step()
             optimiser.zero_grad()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if len(losses) % 10 == 0:
                 progress(f"step {len(losses)}/{steps}: loss {losses[-1]:.3f}, {time.monotonic() - started:.0f} s")
     bert.eval()

@@ -42,6 +42,7 @@ class Respeller:
                     capitals.add(word)
                 word = word.lower()
                 forms[fold(word)][word] += 1
+        self.spellings: dict[str, Counter[str]] = forms  # the texts' words, folded → how they write them
         self._known = frozenset(forms)
         self._capitals = frozenset(capitals)
         self._spelling: dict[str, str] = {}

@@ -186,7 +186,7 @@ class Retriever:
         self.normalizer = Normalizer.for_corpus(known_texts)
         # The embedding model reads the question in the texts' spelling (Russian-keyboard and Latin Kazakh respelled).
         self.respell = Respeller(known_texts)
-        self.speller = Speller(known_texts)
+        self.speller = Speller(self.respell.spellings)  # and a slipped letter mended towards the same words
         # Every text is tokenised once (opening the engine is a start-up cost of every process that serves).
         tok = self.normalizer.tokens
         passage_docs = [tok(p.text) for p in self.passages]

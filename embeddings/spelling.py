@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 
 from embeddings.normalize import LATIN, fold
 
@@ -65,14 +65,12 @@ def one_slip(typed: str, word: str) -> bool:
 class Speller:
     """Question words one slip from a text word → that word, in the texts' spelling."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        spellings: dict[str, Counter[str]] = defaultdict(Counter)  # folded word → how the texts write it
-        for text in texts:
-            for word in _WORD.findall(text.lower()):
-                if len(word) >= MIN_LENGTH - 1 and not LATIN.search(word):
-                    spellings[fold(word)][word] += 1
-        self._count = {folded: spelled.total() for folded, spelled in spellings.items()}
-        self._spelling = {folded: spelled.most_common(1)[0][0] for folded, spelled in spellings.items()}
+    def __init__(self, spellings: Mapping[str, Counter[str]]) -> None:
+        """`spellings`: the texts' words, folded → how they write them (lower case), as `Respeller.spellings`."""
+        words = {folded: spelled for folded, spelled in spellings.items()
+                 if len(folded) >= MIN_LENGTH - 1 and not LATIN.search(folded)}
+        self._count = {folded: spelled.total() for folded, spelled in words.items()}
+        self._spelling = {folded: spelled.most_common(1)[0][0] for folded, spelled in words.items()}
         self._by_deletion: dict[str, list[str]] = defaultdict(list)  # a word less one letter → the words it comes from
         for folded in self._count:
             for variant in _deletions(folded):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.engine import Engine
+from embeddings.respell import Respeller
 from embeddings.spelling import Speller, one_slip
 
 TEXTS = ["Нормативтік қаулы сот арқылы қорғалу туралы.", "Кассационную жалобу подают в кассационный суд.",
@@ -33,14 +34,14 @@ def test_one_slip_of_the_fingers(typed: str, word: str, slip: bool) -> None:
 
 
 def test_a_slipped_word_is_read_in_the_texts_spelling() -> None:
-    speller = Speller(TEXTS)
+    speller = Speller(Respeller(TEXTS).spellings)
     assert speller.correct("Номративтік қаулы не туралы?", _unknown) == "Нормативтік қаулы не туралы?"
     assert speller.correct("сот акрылы корғалу", _unknown) == "сот арқылы корғалу"  # typed on a Russian keyboard
     assert speller.correct("Кто подаёт касационную жалобу?", _unknown) == "Кто подаёт кассационную жалобу?"
 
 
 def test_nothing_else_is_guessed() -> None:
-    speller = Speller(TEXTS)
+    speller = Speller(Respeller(TEXTS).spellings)
     # a word the ranker knows stays, though one slip from a text word
     assert speller.correct("Мәселесін", lambda word: True) == "Мәселесін"
     # short words, Latin-script words, words nothing is near, another real word a far key away
