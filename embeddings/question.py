@@ -154,20 +154,6 @@ def courtesy_only(message: str) -> str:
     return "thanks" if thanks else "greeting"
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def asked_sentence(message: str) -> str:
-    """The question of a message that tells its story first ("Інімнің ісі бойынша үкім заңды күшіне енді. Кассацияға
-    кім шағым бере алады?"): its last sentence ending in "?", of three words or more; "" for a message of one
-    sentence."""
-    sentences = [s for s in _SENTENCE_END.split(message.strip()) if s]
-    if len(sentences) < 2:
-        return ""
-    asked = [s for s in sentences if s.rstrip().endswith("?")]
-    return asked[-1].strip() if asked and len(asked[-1].split()) >= 3 else ""
-
-
 def strip_exam_form(question: str) -> tuple[str, bool]:
     """"Назовите полномочия суда кассационной инстанции." → "полномочия суда кассационной инстанции"."""
     folded = fold(question)

@@ -35,7 +35,7 @@ from embeddings.adapter import QueryAdapter
 from embeddings.index import GUIDE, HINT, PASSAGE, SENTENCE, TRANSLATION, DenseIndex
 from embeddings.lexical import BM25
 from embeddings.normalize import STOP_WORDS, Normalizer, fold, words
-from embeddings.question import QuestionForm, asked_sentence, gives, read_question, without_courtesy
+from embeddings.question import QuestionForm, gives, read_question, without_courtesy
 from embeddings.respell import Respeller
 from embeddings.spelling import Speller
 from knowledge import Corpus, Passage
@@ -321,9 +321,6 @@ class Retriever:
         form = read_question(question)
         qtokens = self.normalizer.query_tokens(form.text)
         unit_scores = self.unit_scores(self.encode_query(self.respell(question)))
-        asked = asked_sentence(question)
-        if asked:  # a story, then the question: a text may meet either (the lexical channels read it all)
-            unit_scores = np.maximum(unit_scores, self.unit_scores(self.encode_query(self.respell(asked))))
         n = len(self.passages)
         whole = np.full(n, -1.0, dtype=np.float32)
         whole[self.unit_row[self.passage_units]] = unit_scores[self.passage_units]

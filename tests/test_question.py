@@ -4,7 +4,6 @@ import pytest
 
 from embeddings.question import (
     answer_type,
-    asked_sentence,
     courtesy_only,
     earlier_stage,
     foreign,
@@ -162,15 +161,3 @@ def test_courtesy_is_taken_off_the_question(message: str, question: str) -> None
 ])
 def test_a_message_of_courtesy_alone(message: str, kind: str) -> None:
     assert courtesy_only(message) == kind
-
-
-@pytest.mark.parametrize(("message", "asked"), [
-    ("Інімнің ісі бойынша үкім заңды күшіне енді. Кассацияға кім шағым бере алады?",
-     "Кассацияға кім шағым бере алады?"),
-    ("Приговор вступил в силу. Могу ли я обжаловать его? Я потерпевший.", "Могу ли я обжаловать его?"),
-    # one sentence, no question sentence, or one too short to stand alone: the whole message is the question
-    ("Кассацияға кім шағым бере алады?", ""), ("Үкім заңды күшіне енді. Енді кассация.", ""),
-    ("Үкім заңды күшіне енді. Не істеймін?", ""),
-])
-def test_the_question_of_a_message_that_tells_its_story_first(message: str, asked: str) -> None:
-    assert asked_sentence(message) == asked
