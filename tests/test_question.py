@@ -121,6 +121,10 @@ def test_a_question_about_a_trial_or_an_appeal(question: str, earlier: bool) -> 
     ("Кассационная жалоба в Верховный суд России", True),
     ("Ресейде кассациялық шағым қалай беріледі", True),
     ("Кассация в Кыргызстане и Узбекистане", True),
+    # courts Russia has and Kazakhstan does not
+    ("Как обжаловать решение мирового судьи?", True),
+    ("Кассационная жалоба в арбитражный суд округа", True),
+    ("Апелляция в областной суд", False),
     # the Russian language is not Russia
     ("Можно ли подать кассационную жалобу на русском языке?", False),
     ("шағымды орысша жазса бола ма", False),
