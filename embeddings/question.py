@@ -108,14 +108,16 @@ _REQUEST = (r"подскажите|скажите|помогите|пожалу�
             r"хотел\w*\s+бы\s+(узнать|спросить)|хочу\s+(узнать|спросить)|(бир\s+)?сура(гым\s+бар|к\s+бар|гым|к)|"
             r"комектесиниз\w*|айтып\s+бериниз\w*|отинемин")
 _COURTESY_LEAD = re.compile(rf"^([\W_]*\b({_GREETING}|{_REQUEST})\b)+[\W_]*")
-_THANKS = re.compile(r"(\s*[,;]?\s*\b(алдын\s+ала\s+|коп\s+|заранее\s+|большое\s+)?(рахмет|ракмет|спасибо|"
-                     r"благодарю|raqmet|rahmet)(\s+(сизге|заранее|вам|большое))?\b[\W_]*)+$")
+# One thanks at the end of a message, taken off repeatedly; no two parts of it can match the same spaces, so a long
+# message costs linear time, not the cubic time of a pattern that repeats a group with spaces at both its ends.
+_THANKS = re.compile(r"(?<![^\W_])((алдын\s+ала|коп|заранее|большое)\s+)?(рахмет|ракмет|спасибо|благодарю|raqmet|"
+                     r"rahmet)(\s+(сизге|заранее|вам|большое))?[\W_]*$")
 # Exam framing (folded): imperatives and "what is" lead-ins that carry no content of their own.
 _EXAM_LEAD = re.compile(
     r"^\s*(\d+[.)]\s*)*(назовите|перечислите|сформулируйте|раскройте|охарактеризуйте|опишите|объясните|"
     r"укажите|определите|дайте\s+(определение|понятие|характеристику)|расскажите\s+о|приведите|"
     r"атаныз|корсетиниз|сипаттаныз|тусиндириниз|аныктаныз|жазыныз|айтыныз|тизбелениз|ашып\s+корсетиниз)\b[\s:,-]*")
-_FILL_IN = re.compile(r"(\s*_{2,}\s*|\s*\.{3,}\s*|\s*…\s*)+")
+_FILL_IN = re.compile(r"(_{2,}|\.{3,}|…)+")  # no spaces in it: a search over a long message stays linear
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,10 @@ def _courtesy(message: str) -> tuple[str, bool]:
     """(what is left of the message without courtesy, whether it thanks)."""
     folded = fold(message)
     start = m.end() if (m := _COURTESY_LEAD.match(folded)) else 0
-    thanks = _THANKS.search(folded, start)
-    return message[start:thanks.start() if thanks else len(message)].strip(), thanks is not None
+    end, thanked = len(message), False
+    while (m := _THANKS.search(folded, start, end)) is not None and m.end() == end:
+        end, thanked = m.start(), True
+    return message[start:end].strip(" ,;"), thanked
 
 
 def without_courtesy(question: str) -> str:
@@ -165,7 +169,7 @@ def strip_exam_form(question: str) -> tuple[str, bool]:
     if m and m.end() < len(question):
         text, exam = question[m.end():], True
     if _FILL_IN.search(text) or text.rstrip().endswith(":"):
-        text, exam = _FILL_IN.sub(" ", text).strip().rstrip(":").strip(), True
+        text, exam = " ".join(_FILL_IN.sub(" ", text).split()).rstrip(":").strip(), True
     return (text or question).strip(), exam
 
 

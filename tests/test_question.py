@@ -165,3 +165,15 @@ def test_courtesy_is_taken_off_the_question(message: str, question: str) -> None
 ])
 def test_a_message_of_courtesy_alone(message: str, kind: str) -> None:
     assert courtesy_only(message) == kind
+
+
+def test_a_long_message_of_spaces_and_courtesy_is_read_at_once() -> None:
+    """The first courtesy pattern repeated a group with spaces at both its ends: a message of a letter, 4,000 spaces
+    and "спасибо x" took 12 minutes to read (the fill-in pattern had the same flaw, 0.6 s). Both are linear now; a
+    regression shows as a test that does not end."""
+    spaced = "а" + " " * 4000 + "спасибо x"
+    assert without_courtesy(spaced) == spaced.strip() and courtesy_only(spaced) == ""
+    greeted = " " * 4000 + "Здравствуйте" + " " * 4000 + "кто подаёт жалобу? Спасибо" + " " * 4000
+    assert without_courtesy(greeted) == "кто подаёт жалобу?"
+    assert read_question(" " * 4000 + "Назовите ____ кассационного производства:" + " " * 4000).text == \
+        "кассационного производства"
