@@ -193,6 +193,9 @@ GREETING = ("Hello! I answer questions about cassation, the review of court acts
 ASK_PROMPT = "Write your question in Kazakh or Russian, or try one of these:"  # above the example buttons
 ASK_PLAIN = "Write your question in Kazakh or Russian."  # where there are no buttons (the command line)
 THANKS = "You are welcome! Write whenever you have another question."
+# A message that is only a greeting or thanks (`Reply.courtesy`), answered in kind where there are no buttons (the
+# command line, the web page); Telegram greets with its start message instead.
+COURTESY_TEXTS = {"greeting": (GREETING, ASK_PLAIN), "thanks": (THANKS,)}
 
 
 def not_found_html(t: Gettext) -> str:
@@ -245,8 +248,8 @@ def answer_plain(reply: Reply, t: Gettext, heading: Callable[[Passage], str] | N
         lines += [f"• {short_ref(p)} — {name(p)}   (cassbot show {p.doc_id} {p.number})" for p in reply.closest]
         why = outside_note(reply.outside, t)
         return "\n".join([*lines, "", why] if why else lines)
-    if reply.courtesy:
-        return t(THANKS) if reply.courtesy == "thanks" else "\n".join([t(GREETING), t(ASK_PLAIN)])
+    if reply.courtesy in COURTESY_TEXTS:
+        return "\n".join(t(text) for text in COURTESY_TEXTS[reply.courtesy])
     if reply.best is None:
         # No buttons in a terminal: the hint without "pick a question below".
         return "\n".join([t("Nothing in these documents answers this question."),

@@ -250,6 +250,12 @@ def test_each_outcome_of_the_core_has_its_layout(corpus: Corpus, assistant: Assi
     nothing = render(Reply("q", NOT_FOUND, 0.1, suggestions=[hint]))
     assert "outcome-not_found" in nothing and "<blockquote" not in nothing
     assert "Негізгі ұғымды атап" in nothing and 'href="/search?q=%D0%9A' in nothing
+    # a greeting or thanks alone is answered in kind (both languages), not with "nothing found"
+    hello = render(Reply("Сәлем", NOT_FOUND, 0.0, courtesy="greeting"))
+    assert "Сұрағыңызды қазақша немесе орысша жазыңыз." in hello and "Напишите вопрос" in hello
+    assert "Негізгі ұғымды атап" not in hello
+    thanks = render(Reply("Рахмет", NOT_FOUND, 0.0, courtesy="thanks"))
+    assert "Оқасы жоқ!" in thanks and "Пожалуйста!" in thanks and "Негізгі ұғымды атап" not in thanks
 
 
 def test_rate_limit_window_slides_and_its_table_stays_bounded() -> None:

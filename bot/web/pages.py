@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.core.assistant import CLOSEST, DIRECT, NOT_FOUND, Reply
 from bot.core.links import anchor, document_path
-from bot.render import OUTSIDE_NOTES
+from bot.render import COURTESY_TEXTS, OUTSIDE_NOTES
 from knowledge import Corpus, Document, Passage
 
 TOC_WORDS = 70  # characters of a paragraph's first words in the table of contents
@@ -81,6 +81,7 @@ class SearchView:
     closest: list[Entry] = field(default_factory=list)  # CLOSEST: the paragraphs nearest, not an answer
     outside_note: str = ""  # CLOSEST: why the nearest cannot answer (a msgid of `OUTSIDE_NOTES`), if known
     suggestions: list[str] = field(default_factory=list)  # NOT_FOUND: curated questions worth asking instead
+    courtesy: tuple[str, ...] = ()  # NOT_FOUND: the message was only a greeting or thanks: msgids answering in kind
     shortened: bool = False  # the question was cut to the length the bot reads
 
 
@@ -149,4 +150,5 @@ def search_view(question: str, reply: Reply | None, heading: Heading, *, shorten
     else:
         view.outcome = NOT_FOUND
         view.suggestions = [s.text for s in reply.suggestions]
+        view.courtesy = COURTESY_TEXTS.get(reply.courtesy, ())
     return view
