@@ -5,7 +5,7 @@ it, the confidence counts it against the question as an unknown word, and the em
 dev + holdout with one slip in one long word of each question gave right direct quotes 0.577 of in-scope questions
 against 0.779 as written (README, "Evaluation").
 
-How: a question word the ranker does not know (the caller says which: neither its stem nor a glossary entry), of
+How: a question word the ranker does not know (the caller says which: not a stop word, a stem or a glossary entry), of
 `MIN_LENGTH` letters or more, that is one slip of the fingers away from words the texts (passages and every search
 aid) use — a letter dropped or added, two neighbours swapped, a key next to the right one — is read as the most
 frequent of them. Candidates come from a table of each text word with one letter deleted (the symmetric-delete
@@ -78,16 +78,17 @@ class Speller:
 
     def correct(self, question: str, known: Callable[[str], bool]) -> str:
         """The question with each unknown word one slip from a text word replaced by it; `known(word)`: the ranker
-        knows the word as typed (by stem or glossary), so it stays."""
+        reads the word as typed (a stop word, a stem or a glossary entry), so it stays."""
         return _WORD.sub(lambda m: self._word(m.group(0), known), question)
 
     def _word(self, typed: str, known: Callable[[str], bool]) -> str:
         folded = fold(typed)
         if len(typed) < MIN_LENGTH or LATIN.search(folded) or folded in self._count or known(typed):
             return typed
-        near = {folded} | _deletions(folded)  # itself with a letter added; itself, or less one, with one changed
-        candidates = {w for variant in near for w in self._by_deletion.get(variant, ())}
-        candidates |= {variant for variant in _deletions(folded) if variant in self._count}  # a letter too many
+        less_one = _deletions(folded)
+        # text words less one letter equal to it (it lacks a letter) or to it less one (a letter changed or swapped)
+        candidates = {w for variant in less_one | {folded} for w in self._by_deletion.get(variant, ())}
+        candidates |= {variant for variant in less_one if variant in self._count}  # it has a letter too many
         candidates = {w for w in candidates if one_slip(folded, w)}
         if not candidates:
             return typed
